@@ -1,0 +1,165 @@
+//! `ShardedRegistry`: string key -> 31-bit handle, sharded by a stable hash.
+
+use std::sync::{Arc, LazyLock};
+
+use erlmcp_core::named::NamedTable;
+use erlmcp_core::registry::{RegistryOptions, ShardedRegistry};
+use napi::bindgen_prelude::Int32Array;
+use napi_derive::napi;
+
+use crate::error::{guard, guard_ok, Result};
+use crate::options::u32_opt;
+
+static NAMED: LazyLock<NamedTable<ShardedRegistry, RegistryOptions>> =
+    LazyLock::new(NamedTable::new);
+
+/// Options of a registry.
+#[napi(object)]
+pub struct JsRegistryOptions {
+    /// Number of shards, a power of two in 1..1024. Default 64.
+    pub shards: Option<f64>,
+}
+
+fn options(o: Option<JsRegistryOptions>) -> erlmcp_core::CoreResult<RegistryOptions> {
+    let d = RegistryOptions::default();
+    let o = o.unwrap_or(JsRegistryOptions { shards: None });
+    Ok(RegistryOptions {
+        shards: u32_opt("shards", o.shards, d.shards, 1, 1024)?,
+    })
+}
+
+/// Per-shard counts and skew.
+#[napi(object)]
+pub struct JsRegistryStats {
+    pub shards: u32,
+    pub size: f64,
+    pub per_shard: Vec<u32>,
+    pub min: u32,
+    pub max: u32,
+    pub mean: f64,
+    pub skew: f64,
+}
+
+/// Native sharded registry.
+#[napi(js_name = "ShardedRegistry")]
+pub struct JsShardedRegistry {
+    pub(crate) inner: Arc<ShardedRegistry>,
+}
+
+#[napi]
+impl JsShardedRegistry {
+    #[napi(constructor)]
+    pub fn new(options_: Option<JsRegistryOptions>) -> Result<Self> {
+        guard(|| {
+            Ok(Self {
+                inner: Arc::new(ShardedRegistry::new(options(options_)?)?),
+            })
+        })
+    }
+
+    /// The process-global instance named `name` (created on first open), shared by all workers.
+    #[napi(factory)]
+    pub fn open(name: String, options_: Option<JsRegistryOptions>) -> Result<Self> {
+        guard(|| {
+            let opts = options(options_)?;
+            Ok(Self {
+                inner: NAMED.open(&name, opts, |o| ShardedRegistry::new(*o))?,
+            })
+        })
+    }
+
+    /// Forgets the named instance `name`; returns whether it existed.
+    #[napi]
+    pub fn forget(name: String) -> bool {
+        NAMED.remove(&name)
+    }
+
+    #[napi]
+    pub fn register(&self, key: String, handle: f64) -> Result<bool> {
+        guard(|| {
+            let h = crate::error::to_count("handle", handle)?;
+            self.inner
+                .register(&key, erlmcp_core::error::check_handle(h)?)
+        })
+    }
+
+    /// Returns the handle removed, or -1.
+    #[napi]
+    pub fn unregister(&self, key: String) -> Result<i32> {
+        guard_ok(|| self.inner.unregister(&key).map_or(-1, |h| h as i32))
+    }
+
+    /// Returns the handle, or -1 when absent (the TS layer maps -1 to `undefined`).
+    #[napi]
+    pub fn lookup(&self, key: String) -> Result<i32> {
+        guard_ok(|| self.inner.lookup(&key).map_or(-1, |h| h as i32))
+    }
+
+    /// Looks up NUL-separated keys in one call; -1 for each missing key.
+    #[napi]
+    pub fn lookup_joined(&self, joined: String) -> Result<Int32Array> {
+        guard_ok(|| {
+            let mut out = Vec::new();
+            self.inner
+                .lookup_many_joined(joined.as_bytes(), 0, &mut out);
+            Int32Array::new(out)
+        })
+    }
+
+    #[napi]
+    pub fn shard_of(&self, key: String) -> Result<u32> {
+        guard_ok(|| self.inner.shard_of(&key))
+    }
+
+    /// Shard of the key registered with `handle`, or -1.
+    #[napi]
+    pub fn shard_of_handle(&self, handle: u32) -> Result<i32> {
+        guard_ok(|| self.inner.shard_of_handle(handle).map_or(-1, |s| s as i32))
+    }
+
+    #[napi(getter)]
+    pub fn size(&self) -> Result<f64> {
+        guard_ok(|| self.inner.len() as f64)
+    }
+
+    #[napi(getter)]
+    pub fn shards(&self) -> Result<u32> {
+        guard_ok(|| self.inner.shard_count())
+    }
+
+    #[napi]
+    pub fn shard_sizes(&self) -> Result<Vec<u32>> {
+        guard_ok(|| self.inner.shard_sizes())
+    }
+
+    #[napi]
+    pub fn stats(&self) -> Result<JsRegistryStats> {
+        guard_ok(|| {
+            let s = self.inner.stats();
+            JsRegistryStats {
+                shards: s.shards,
+                size: s.size as f64,
+                per_shard: s.per_shard,
+                min: s.min,
+                max: s.max,
+                mean: s.mean,
+                skew: s.skew,
+            }
+        })
+    }
+
+    #[napi]
+    pub fn clear(&self) -> Result<()> {
+        guard_ok(|| self.inner.clear())
+    }
+}
+
+/// The stable shard function: `xxh3_64(utf8(key)) & (shards - 1)`.
+#[napi]
+pub fn shard_index(key: String, shards: f64) -> Result<u32> {
+    guard(|| {
+        let n = u32_opt("shards", Some(shards), 64, 1, 1024)?;
+        RegistryOptions { shards: n }.validate()?;
+        Ok(erlmcp_core::registry::shard_index(&key, n))
+    })
+}

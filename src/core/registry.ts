@@ -1,0 +1,129 @@
+import { adopt, NATIVE, native, takeAdopted } from '../native.js';
+import { assertHandle, assertString, invalidArg } from './errors.js';
+
+/** Options of {@link ShardedRegistry}. */
+export interface RegistryOptions {
+  /** Number of shards: a power of two in 1..1024. Default 64. */
+  shards?: number;
+}
+
+/** Per-shard key counts and how uneven they are. */
+export interface RegistryStats {
+  shards: number;
+  size: number;
+  perShard: number[];
+  min: number;
+  max: number;
+  mean: number;
+  /** max / mean (1 = perfectly even; 0 when empty). */
+  skew: number;
+}
+
+/**
+ * String key -> handle (an unsigned 31-bit integer the caller uses to index its own objects),
+ * held in Rust and sharded by a stable hash. Reads lock one shard only; writes to different
+ * shards do not contend. `ShardedRegistry.open(name)` gives every worker_thread the same one.
+ */
+export class ShardedRegistry {
+  /** @internal */
+  readonly [NATIVE]: InstanceType<typeof native.ShardedRegistry>;
+
+  constructor(options: RegistryOptions = {}) {
+    this[NATIVE] = takeAdopted() ?? new native.ShardedRegistry(options);
+  }
+
+  /** The process-global registry named `name`, created with `options` on first open. */
+  static open(name: string, options: RegistryOptions = {}): ShardedRegistry {
+    assertString('name', name);
+    return adopt(native.ShardedRegistry.open(name, options), () => new ShardedRegistry());
+  }
+
+  /** Removes `name` from the process-global table; existing holders keep their instance. */
+  static forget(name: string): boolean {
+    return native.ShardedRegistry.forget(name);
+  }
+
+  /**
+   * The shard of `key` among `shards`: `xxh3_64(utf8(key), seed 0) & (shards - 1)`. Stable
+   * across processes, platforms and versions, so other nodes may rely on it.
+   */
+  static shardIndex(key: string, shards: number): number {
+    assertString('key', key);
+    return native.shardIndex(key, shards);
+  }
+
+  /** Maps `key` to `handle`; false (and no change) when `key` is already registered. */
+  register(key: string, handle: number): boolean {
+    assertString('key', key);
+    assertHandle(handle);
+    return this[NATIVE].register(key, handle);
+  }
+
+  /** Removes `key`; returns the handle it had, or undefined when it was not registered. */
+  unregister(key: string): number | undefined {
+    assertString('key', key);
+    const h = this[NATIVE].unregister(key);
+    return h < 0 ? undefined : h;
+  }
+
+  /** The handle of `key`, or undefined. */
+  lookup(key: string): number | undefined {
+    assertString('key', key);
+    const h = this[NATIVE].lookup(key);
+    return h < 0 ? undefined : h;
+  }
+
+  /**
+   * Looks up many keys in one native call: the handle of each key, -1 where missing.
+   * Keys travel as one NUL-joined string (registered keys never contain NUL).
+   */
+  lookupMany(keys: readonly string[]): Int32Array {
+    if (!Array.isArray(keys)) throw invalidArg('keys must be an array of strings');
+    const out = this[NATIVE].lookupJoined(keys.join('\0'));
+    if (out.length === keys.length) return out;
+    // A key containing NUL, or a lone empty key, splits differently: answer key by key.
+    const slow = new Int32Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      slow[i] = typeof k === 'string' && k.length > 0 && !k.includes('\0') ? this[NATIVE].lookup(k) : -1;
+    }
+    return slow;
+  }
+
+  /** The shard `key` belongs to (see {@link ShardedRegistry.shardIndex}). */
+  shardOf(key: string): number {
+    assertString('key', key);
+    return this[NATIVE].shardOf(key);
+  }
+
+  /** The shard of the key registered with `handle`, or undefined. */
+  shardOfHandle(handle: number): number | undefined {
+    assertHandle(handle);
+    const s = this[NATIVE].shardOfHandle(handle);
+    return s < 0 ? undefined : s;
+  }
+
+  /** Number of registered keys. */
+  get size(): number {
+    return this[NATIVE].size;
+  }
+
+  /** Number of shards. */
+  get shards(): number {
+    return this[NATIVE].shards;
+  }
+
+  /** Keys per shard. */
+  shardSizes(): number[] {
+    return this[NATIVE].shardSizes();
+  }
+
+  stats(): RegistryStats {
+    return this[NATIVE].stats();
+  }
+
+  /** Removes every key. */
+  clear(): void {
+    this[NATIVE].clear();
+  }
+}

@@ -1,0 +1,36 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+const PUBLIC_API = [
+  'AdmissionControl',
+  'AdmitCode',
+  'CircuitBreaker',
+  'DrainedFrames',
+  'ErlmcpError',
+  'LatencyHistogram',
+  'MAX_HANDLE',
+  'RingQueue',
+  'Router',
+  'ShardedRegistry',
+  'TokenBucket',
+  'TokenBuckets',
+  'admitCodeName',
+  'hasErrorCode',
+];
+
+describe('package entry points', () => {
+  it('ESM and CommonJS expose the same curated API, backed by the same classes', async () => {
+    const cjs = createRequire(import.meta.url)('../dist/index.js') as Record<string, unknown>;
+    const esm = (await import('../dist/index.mjs' as string)) as Record<string, unknown>;
+    expect(Object.keys(cjs).sort()).toEqual(PUBLIC_API);
+    expect(Object.keys(esm).sort()).toEqual(PUBLIC_API);
+    for (const name of PUBLIC_API) expect(esm[name]).toBe(cjs[name]);
+  });
+
+  it('resolves through package.json exports by name', async () => {
+    const req = createRequire(import.meta.url);
+    expect(req.resolve('erlmcp')).toMatch(/dist[/\\]index\.js$/);
+    const esm = (await import('erlmcp' as string)) as Record<string, unknown>;
+    expect(typeof esm.ShardedRegistry).toBe('function');
+  });
+});
