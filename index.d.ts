@@ -161,6 +161,8 @@ export declare class TokenBuckets {
 }
 export type JsTokenBuckets = TokenBuckets
 
+export declare function __noopForBench(x: number): number
+
 /**
  * Panics on purpose so tests can prove a Rust panic reaches JS as an `ERR_PANIC` error
  * instead of aborting the process. Not part of the public TS API.

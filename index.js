@@ -851,5 +851,6 @@ module.exports.TokenBucket = nativeBinding.TokenBucket
 module.exports.JsTokenBucket = nativeBinding.JsTokenBucket
 module.exports.TokenBuckets = nativeBinding.TokenBuckets
 module.exports.JsTokenBuckets = nativeBinding.JsTokenBuckets
+module.exports.__noopForBench = nativeBinding.__noopForBench
 module.exports.__panicForTest = nativeBinding.__panicForTest
 module.exports.shardIndex = nativeBinding.shardIndex

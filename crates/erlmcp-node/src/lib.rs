@@ -23,3 +23,8 @@ use napi_derive::napi;
 pub fn panic_for_test() -> error::Result<()> {
     error::guard(|| -> erlmcp_core::CoreResult<()> { panic!("deliberate test panic") })
 }
+
+#[napi(js_name = "__noopForBench")]
+pub fn noop_for_bench(x: u32) -> u32 {
+    x
+}
