@@ -11,12 +11,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** Native admission control. */
 export declare class AdmissionControl {
+  /** Slot id for the hot-path functions. */
+  get id(): number
   constructor(options?: JsAdmissionOptions | undefined | null)
   static open(name: string, options?: JsAdmissionOptions | undefined | null): AdmissionControl
   static forget(name: string): boolean
-  /** 0 ok, 1 shard overloaded, 2 global overloaded. */
-  admit(shard: number): number
-  release(shard: number, n: number): void
   depth(shard: number): number
   get globalDepth(): number
   stats(): JsAdmissionStats
@@ -25,13 +24,11 @@ export type JsAdmissionControl = AdmissionControl
 
 /** Native circuit breaker. */
 export declare class CircuitBreaker {
+  /** Slot id for the hot-path functions. */
+  get id(): number
   constructor(options?: JsBreakerOptions | undefined | null)
   static open(name: string, options?: JsBreakerOptions | undefined | null): CircuitBreaker
   static forget(name: string): boolean
-  allow(): boolean
-  /** `latencyUs` of the call, or a negative number when unknown. */
-  recordSuccess(latencyUs: number): void
-  recordFailure(): void
   releaseTrial(): void
   forceOpen(): void
   forceClose(): void
@@ -47,10 +44,11 @@ export type JsCircuitBreaker = CircuitBreaker
 
 /** Native latency histogram. */
 export declare class LatencyHistogram {
+  /** Slot id for the hot-path functions. */
+  get id(): number
   constructor(options?: JsHistogramOptions | undefined | null)
   static open(name: string, options?: JsHistogramOptions | undefined | null): LatencyHistogram
   static forget(name: string): boolean
-  record(us: number): void
   /** Records many values in one call. */
   recordMany(values: Float64Array): void
   percentile(p: number): number
@@ -63,18 +61,11 @@ export type JsLatencyHistogram = LatencyHistogram
 
 /** Native ring queue. */
 export declare class RingQueue {
+  /** Slot id for the hot-path functions. */
+  get id(): number
   constructor(options?: JsRingOptions | undefined | null)
   static open(name: string, options?: JsRingOptions | undefined | null): RingQueue
   static forget(name: string): boolean
-  /** 0 ok, 1 warn (accepted above warnAt), 2 rejected. */
-  push(frame: Uint8Array): number
-  /**
-   * Pushes frames `data[ends[i-1]..ends[i]]` in order, stopping at the first rejection.
-   * Returns `accepted * 4 + lastOutcome` so one number carries both.
-   */
-  pushMany(data: Uint8Array, ends: Uint32Array): number
-  pop(): Buffer | null
-  drain(max: number): JsDrained
   get depth(): number
   get capacity(): number
   stats(): JsRingStats
@@ -85,6 +76,8 @@ export type JsRingQueue = RingQueue
 
 /** Native router. */
 export declare class Router {
+  /** Slot id for the hot-path functions. */
+  get id(): number
   constructor(registry: ShardedRegistry, buckets: TokenBuckets, admission: AdmissionControl, breaker: CircuitBreaker)
   /**
    * The named router over these parts (which should themselves be named instances when
@@ -92,21 +85,14 @@ export declare class Router {
    */
   static open(name: string, registry: ShardedRegistry, buckets: TokenBuckets, admission: AdmissionControl, breaker: CircuitBreaker): Router
   static forget(name: string): boolean
-  /**
-   * 0 OK, 1 RATE_LIMITED, 2 SHARD_OVERLOADED, 3 GLOBAL_OVERLOADED, 4 CIRCUIT_OPEN,
-   * 5 UNKNOWN_HANDLE.
-   */
-  admit(handle: number): number
-  admitMany(handles: Uint32Array): Uint8Array
-  /** Ends an admitted message; `latencyUs` negative when unknown. */
-  complete(handle: number, success: boolean, latencyUs: number): void
-  completeOnShard(shard: number, success: boolean, latencyUs: number): void
   stats(): JsRouterStats
 }
 export type JsRouter = Router
 
 /** Native sharded registry. */
 export declare class ShardedRegistry {
+  /** Slot id for the hot-path functions. */
+  get id(): number
   constructor(options?: JsRegistryOptions | undefined | null)
   /** The process-global instance named `name` (created on first open), shared by all workers. */
   static open(name: string, options?: JsRegistryOptions | undefined | null): ShardedRegistry
@@ -115,10 +101,6 @@ export declare class ShardedRegistry {
   register(key: string, handle: number): boolean
   /** Returns the handle removed, or -1. */
   unregister(key: string): number
-  /** Returns the handle, or -1 when absent (the TS layer maps -1 to `undefined`). */
-  lookup(key: string): number
-  /** Looks up NUL-separated keys in one call; -1 for each missing key. */
-  lookupJoined(joined: string): Int32Array
   shardOf(key: string): number
   /** Shard of the key registered with `handle`, or -1. */
   shardOfHandle(handle: number): number
@@ -146,10 +128,11 @@ export type JsTokenBucket = TokenBucket
 
 /** A native table of token buckets keyed by handle. */
 export declare class TokenBuckets {
+  /** Slot id for the hot-path functions. */
+  get id(): number
   constructor(options?: JsBucketOptions | undefined | null)
   static open(name: string, options?: JsBucketOptions | undefined | null): TokenBuckets
   static forget(name: string): boolean
-  consume(handle: number, n: number): number
   retryAfterMs(handle: number, n: number): number
   refund(handle: number, n: number): void
   setOverride(handle: number, options: JsBucketOptions): void
@@ -168,6 +151,23 @@ export declare function __noopForBench(x: number): number
  * instead of aborting the process. Not part of the public TS API.
  */
 export declare function __panicForTest(): void
+
+/** 0 ok, 1 shard overloaded, 2 global overloaded. */
+export declare function admissionAdmit(id: number, shard: number): number
+
+export declare function admissionRelease(id: number, shard: number, n: number): void
+
+export declare function breakerAllow(id: number): boolean
+
+export declare function breakerRecordFailure(id: number): void
+
+/** `latencyUs` negative when unknown. */
+export declare function breakerRecordSuccess(id: number, latencyUs: number): void
+
+/** Tokens left after taking `n` from `handle`, or the negative shortfall. */
+export declare function bucketsConsume(id: number, handle: number, n: number): number
+
+export declare function histogramRecord(id: number, us: number): void
 
 /** Options of admission control. */
 export interface JsAdmissionOptions {
@@ -326,6 +326,36 @@ export interface JsStateChange {
   from: string
   to: string
 }
+
+/** Handle of `key`, or -1. */
+export declare function registryLookup(id: number, key: string): number
+
+/** Handles of the NUL-separated keys, -1 where missing. */
+export declare function registryLookupJoined(id: number, joined: string): Int32Array
+
+/** Up to `max` frames in one call. */
+export declare function ringDrain(id: number, max: number): JsDrained
+
+export declare function ringPop(id: number): Buffer | null
+
+/** 0 ok, 1 warn, 2 rejected. */
+export declare function ringPush(id: number, frame: Uint8Array): number
+
+/** Pushes `data[ends[i-1]..ends[i]]` in order until a rejection; `accepted * 4 + lastOutcome`. */
+export declare function ringPushMany(id: number, data: Uint8Array, ends: Uint32Array): number
+
+/**
+ * 0 OK, 1 RATE_LIMITED, 2 SHARD_OVERLOADED, 3 GLOBAL_OVERLOADED, 4 CIRCUIT_OPEN,
+ * 5 UNKNOWN_HANDLE.
+ */
+export declare function routerAdmit(id: number, handle: number): number
+
+export declare function routerAdmitMany(id: number, handles: Uint32Array): Uint8Array
+
+/** Ends an admitted message; `latencyUs` negative when unknown. */
+export declare function routerComplete(id: number, handle: number, success: boolean, latencyUs: number): void
+
+export declare function routerCompleteOnShard(id: number, shard: number, success: boolean, latencyUs: number): void
 
 /** The stable shard function: `xxh3_64(utf8(key)) & (shards - 1)`. */
 export declare function shardIndex(key: string, shards: number): number

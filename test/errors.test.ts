@@ -17,6 +17,15 @@ describe('errors', () => {
     expect(() => binding.__panicForTest()).toThrow(/panic/);
   });
 
+  it('a hot-path call on an id with no live instance is ERR_INVALID_ARG, not a crash', () => {
+    const binding = createRequire(import.meta.url)('../index.js') as {
+      routerAdmit(id: number, handle: number): number;
+      registryLookup(id: number, key: string): number;
+    };
+    expect(() => binding.routerAdmit(1_000_000, 1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
+    expect(() => binding.registryLookup(1_000_000, 'k')).toThrow(/no live native instance/);
+  });
+
   it('ErlmcpError carries a code and hasErrorCode checks it', () => {
     const e = new ErlmcpError('ERR_CIRCUIT_OPEN', 'x');
     expect(e).toBeInstanceOf(Error);

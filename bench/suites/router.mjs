@@ -10,7 +10,7 @@ export default async function routerSuite() {
   const big = 1_000_000_000;
   const registry = new ShardedRegistry({ shards: SHARDS });
   const keys = sessionKeys(HANDLES);
-  keys.forEach((k, i) => registry.register(k, i));
+  for (let i = 0; i < HANDLES; i++) registry.register(keys[i], i);
   const router = new Router({
     registry,
     buckets: new TokenBuckets({ capacity: big, refillPerSec: big }),
@@ -23,8 +23,7 @@ export default async function routerSuite() {
   const buckets = new Map();
   const depth = new Uint32Array(SHARDS);
   let globalDepth = 0;
-  const breakerOpen = false;
-  let consecutive = 0;
+  const breaker = { open: false };
   const jsAdmit = (h) => {
     const now = performance.now();
     let b = buckets.get(h);
@@ -38,7 +37,7 @@ export default async function routerSuite() {
     const s = shardOf[h];
     if (depth[s] >= 10_000) return 2;
     if (globalDepth >= 500_000) return 3;
-    if (breakerOpen) return 4;
+    if (breaker.open) return 4;
     b.tokens -= 1;
     depth[s]++;
     globalDepth++;
@@ -47,7 +46,6 @@ export default async function routerSuite() {
   const jsComplete = (h) => {
     depth[shardOf[h]]--;
     globalDepth--;
-    consecutive = 0;
   };
 
   let a = 0;

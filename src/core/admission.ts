@@ -33,9 +33,12 @@ export interface AdmissionStats {
 export class AdmissionControl {
   /** @internal */
   readonly [NATIVE]: InstanceType<typeof native.AdmissionControl>;
+  /** Slot id of the native object, for the per-message free functions. */
+  readonly #id: number;
 
   constructor(options: AdmissionOptions = {}) {
     this[NATIVE] = takeAdopted() ?? new native.AdmissionControl(options);
+    this.#id = this[NATIVE].id;
   }
 
   static open(name: string, options: AdmissionOptions = {}): AdmissionControl {
@@ -49,14 +52,14 @@ export class AdmissionControl {
   /** Takes one slot on `shard`, or says which limit refused it (nothing taken then). */
   admit(shard: number): AdmitResult {
     assertInt('shard', shard, 0, 0xffffffff);
-    return ADMIT_RESULTS[this[NATIVE].admit(shard)] as AdmitResult;
+    return ADMIT_RESULTS[native.admissionAdmit(this.#id, shard)] as AdmitResult;
   }
 
   /** Returns `n` slots of `shard`. ERR_RELEASE_UNDERFLOW (and no change) if fewer are held. */
   release(shard: number, n = 1): void {
     assertInt('shard', shard, 0, 0xffffffff);
     assertInt('n', n, 0, 0xffffffff);
-    this[NATIVE].release(shard, n);
+    native.admissionRelease(this.#id, shard, n);
   }
 
   /** Slots held on `shard`. */

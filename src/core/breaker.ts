@@ -67,9 +67,12 @@ export interface BreakerStats {
 export class CircuitBreaker {
   /** @internal */
   readonly [NATIVE]: InstanceType<typeof native.CircuitBreaker>;
+  /** Slot id of the native object, for the per-message free functions. */
+  readonly #id: number;
 
   constructor(options: BreakerOptions = {}) {
     this[NATIVE] = takeAdopted() ?? new native.CircuitBreaker(options);
+    this.#id = this[NATIVE].id;
   }
 
   static open(name: string, options: BreakerOptions = {}): CircuitBreaker {
@@ -82,17 +85,17 @@ export class CircuitBreaker {
 
   /** Whether a call may proceed now. In half_open state a true takes a trial slot. */
   allow(): boolean {
-    return this[NATIVE].allow();
+    return native.breakerAllow(this.#id);
   }
 
   /** Reports a successful call, optionally with its latency in milliseconds. */
   recordSuccess(latencyMs?: number): void {
-    this[NATIVE].recordSuccess(latencyMs === undefined ? -1 : latencyMs * 1000);
+    native.breakerRecordSuccess(this.#id, latencyMs === undefined ? -1 : latencyMs * 1000);
   }
 
   /** Reports a failed call. */
   recordFailure(): void {
-    this[NATIVE].recordFailure();
+    native.breakerRecordFailure(this.#id);
   }
 
   /** Gives back a trial slot taken by `allow()` for a call that was not made. */
@@ -140,7 +143,7 @@ export class CircuitBreaker {
    * error or rejected promise counts as a failure) with its latency, and passes it through.
    */
   async run<T>(fn: () => T | PromiseLike<T>): Promise<T> {
-    if (!this[NATIVE].allow()) {
+    if (!native.breakerAllow(this.#id)) {
       throw new ErlmcpError('ERR_CIRCUIT_OPEN', 'circuit breaker is open: call rejected');
     }
     const start = performance.now();
@@ -148,10 +151,10 @@ export class CircuitBreaker {
     try {
       result = await fn();
     } catch (err) {
-      this[NATIVE].recordFailure();
+      native.breakerRecordFailure(this.#id);
       throw err;
     }
-    this[NATIVE].recordSuccess((performance.now() - start) * 1000);
+    native.breakerRecordSuccess(this.#id, (performance.now() - start) * 1000);
     return result;
   }
 }

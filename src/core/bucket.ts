@@ -81,9 +81,12 @@ export class TokenBucket {
 export class TokenBuckets {
   /** @internal */
   readonly [NATIVE]: InstanceType<typeof native.TokenBuckets>;
+  /** Slot id of the native object, for the per-message free functions. */
+  readonly #id: number;
 
   constructor(options: BucketOptions = {}) {
     this[NATIVE] = takeAdopted() ?? new native.TokenBuckets(options);
+    this.#id = this[NATIVE].id;
   }
 
   static open(name: string, options: BucketOptions = {}): TokenBuckets {
@@ -98,7 +101,7 @@ export class TokenBuckets {
   consume(handle: number, n = 1): number {
     assertHandle(handle);
     assertInt('n', n, 0, MAX_N);
-    return this[NATIVE].consume(handle, n);
+    return native.bucketsConsume(this.#id, handle, n);
   }
 
   /** Milliseconds until `handle` has `n` tokens (0 = now). */

@@ -28,9 +28,12 @@ export interface HistogramSnapshot {
 export class LatencyHistogram {
   /** @internal */
   readonly [NATIVE]: InstanceType<typeof native.LatencyHistogram>;
+  /** Slot id of the native object, for the per-message free functions. */
+  readonly #id: number;
 
   constructor(options: HistogramOptions = {}) {
     this[NATIVE] = takeAdopted() ?? new native.LatencyHistogram(options);
+    this.#id = this[NATIVE].id;
   }
 
   static open(name: string, options: HistogramOptions = {}): LatencyHistogram {
@@ -43,7 +46,7 @@ export class LatencyHistogram {
 
   /** Records one value in µs (rounded to an integer). */
   record(us: number): void {
-    this[NATIVE].record(us);
+    native.histogramRecord(this.#id, us);
   }
 
   /** Records many values in one native call. */

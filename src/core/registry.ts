@@ -27,9 +27,12 @@ export interface RegistryStats {
 export class ShardedRegistry {
   /** @internal */
   readonly [NATIVE]: InstanceType<typeof native.ShardedRegistry>;
+  /** Slot id of the native object, for the per-message free functions. */
+  readonly #id: number;
 
   constructor(options: RegistryOptions = {}) {
     this[NATIVE] = takeAdopted() ?? new native.ShardedRegistry(options);
+    this.#id = this[NATIVE].id;
   }
 
   /** The process-global registry named `name`, created with `options` on first open. */
@@ -69,7 +72,7 @@ export class ShardedRegistry {
   /** The handle of `key`, or undefined. */
   lookup(key: string): number | undefined {
     assertString('key', key);
-    const h = this[NATIVE].lookup(key);
+    const h = native.registryLookup(this.#id, key);
     return h < 0 ? undefined : h;
   }
 
@@ -79,13 +82,13 @@ export class ShardedRegistry {
    */
   lookupMany(keys: readonly string[]): Int32Array {
     if (!Array.isArray(keys)) throw invalidArg('keys must be an array of strings');
-    const out = this[NATIVE].lookupJoined(keys.join('\0'));
+    const out = native.registryLookupJoined(this.#id, keys.join('\0'));
     if (out.length === keys.length) return out;
     // A key containing NUL, or a lone empty key, splits differently: answer key by key.
     const slow = new Int32Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
-      slow[i] = typeof k === 'string' && k.length > 0 && !k.includes('\0') ? this[NATIVE].lookup(k) : -1;
+      slow[i] = typeof k === 'string' && k.length > 0 && !k.includes('\0') ? native.registryLookup(this.#id, k) : -1;
     }
     return slow;
   }

@@ -68,9 +68,12 @@ export class DrainedFrames implements Iterable<Buffer> {
 export class RingQueue {
   /** @internal */
   readonly [NATIVE]: InstanceType<typeof native.RingQueue>;
+  /** Slot id of the native object, for the per-message free functions. */
+  readonly #id: number;
 
   constructor(options: RingOptions = {}) {
     this[NATIVE] = takeAdopted() ?? new native.RingQueue(options);
+    this.#id = this[NATIVE].id;
   }
 
   /** The process-global queue named `name`, created with `options` on first open. */
@@ -86,7 +89,7 @@ export class RingQueue {
   push(frame: Uint8Array | string): PushResult {
     const bytes = typeof frame === 'string' ? Buffer.from(frame) : frame;
     if (!(bytes instanceof Uint8Array)) throw invalidArg('frame must be a Uint8Array, Buffer or string');
-    return PUSH_RESULTS[this[NATIVE].push(bytes)] as PushResult;
+    return PUSH_RESULTS[native.ringPush(this.#id, bytes)] as PushResult;
   }
 
   /**
@@ -103,19 +106,19 @@ export class RingQueue {
       total += f.byteLength;
       ends[i] = total;
     }
-    const packed = this[NATIVE].pushMany(Buffer.concat(frames, total), ends);
+    const packed = native.ringPushMany(this.#id, Buffer.concat(frames, total), ends);
     return { accepted: Math.floor(packed / 4), last: PUSH_RESULTS[packed % 4] as PushResult };
   }
 
   /** Removes and returns the oldest frame, or undefined when empty. */
   pop(): Buffer | undefined {
-    return this[NATIVE].pop() ?? undefined;
+    return native.ringPop(this.#id) ?? undefined;
   }
 
   /** Removes up to `max` frames in one native call. */
   drain(max: number = this.capacity): DrainedFrames {
     if (!Number.isInteger(max) || max < 0) throw invalidArg(`max must be a non-negative integer, got ${max}`);
-    const d = this[NATIVE].drain(Math.min(max, 0xffffffff));
+    const d = native.ringDrain(this.#id, Math.min(max, 0xffffffff));
     return new DrainedFrames(d.data, d.ends);
   }
 

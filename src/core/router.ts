@@ -64,9 +64,12 @@ function nativeParts(p: RouterParts) {
 export class Router {
   /** @internal */
   readonly [NATIVE]: InstanceType<typeof native.Router>;
+  /** Slot id of the native object, for the per-message free functions. */
+  readonly #id: number;
 
   constructor(parts: RouterParts) {
     this[NATIVE] = takeAdopted() ?? new native.Router(...nativeParts(parts));
+    this.#id = this[NATIVE].id;
   }
 
   /** The process-global router named `name` over these (named) parts. */
@@ -83,13 +86,13 @@ export class Router {
    * beyond the native ones: this is the per-message call.
    */
   admit(handle: number): AdmitCode {
-    return this[NATIVE].admit(handle) as AdmitCode;
+    return native.routerAdmit(this.#id, handle) as AdmitCode;
   }
 
   /** Checks many messages in one call; one code per handle. */
   admitMany(handles: Uint32Array): Uint8Array {
     if (!(handles instanceof Uint32Array)) throw invalidArg('handles must be a Uint32Array');
-    return this[NATIVE].admitMany(handles);
+    return native.routerAdmitMany(this.#id, handles);
   }
 
   /**
@@ -98,13 +101,13 @@ export class Router {
    */
   complete(handle: number, success = true, latencyUs = -1): void {
     assertHandle(handle);
-    this[NATIVE].complete(handle, success, latencyUs);
+    native.routerComplete(this.#id, handle, success, latencyUs);
   }
 
   /** Like {@link complete} for a caller that kept the message's shard. */
   completeOnShard(shard: number, success = true, latencyUs = -1): void {
     assertInt('shard', shard, 0, 0xffffffff);
-    this[NATIVE].completeOnShard(shard, success, latencyUs);
+    native.routerCompleteOnShard(this.#id, shard, success, latencyUs);
   }
 
   stats(): RouterStats {

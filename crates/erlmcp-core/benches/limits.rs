@@ -10,7 +10,10 @@ use erlmcp_core::bucket::{BucketOptions, TokenBucket, TokenBuckets};
 use erlmcp_core::histogram::{HistogramOptions, LatencyHistogram};
 
 fn limits(c: &mut Criterion) {
-    let unlimited = BucketOptions { capacity: u32::MAX, refill_per_sec: u32::MAX };
+    let unlimited = BucketOptions {
+        capacity: u32::MAX,
+        refill_per_sec: u32::MAX,
+    };
     let one = TokenBucket::new(unlimited).unwrap();
     c.bench_function("bucket/consume", |b| b.iter(|| one.consume(black_box(1))));
     let table = TokenBuckets::new(unlimited).unwrap();
@@ -37,7 +40,9 @@ fn limits(c: &mut Criterion) {
         })
     });
     let hist = LatencyHistogram::new(HistogramOptions::default()).unwrap();
-    c.bench_function("histogram/record", |b| b.iter(|| hist.record(black_box(1234))));
+    c.bench_function("histogram/record", |b| {
+        b.iter(|| hist.record(black_box(1234)))
+    });
 }
 
 criterion_group!(benches, limits);

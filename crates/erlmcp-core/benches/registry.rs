@@ -7,7 +7,9 @@ use erlmcp_core::registry::{RegistryOptions, ShardedRegistry};
 
 fn registry(c: &mut Criterion) {
     let r = ShardedRegistry::new(RegistryOptions::default()).unwrap();
-    let keys: Vec<String> = (0..100_000).map(|i| format!("session-{i:08x}-{}", i * 7919)).collect();
+    let keys: Vec<String> = (0..100_000)
+        .map(|i| format!("session-{i:08x}-{}", i * 7919))
+        .collect();
     for (i, k) in keys.iter().enumerate() {
         r.register(k, i as u32).unwrap();
     }
@@ -18,7 +20,9 @@ fn registry(c: &mut Criterion) {
             r.lookup(black_box(&keys[i]))
         })
     });
-    c.bench_function("registry/lookup miss", |b| b.iter(|| r.lookup(black_box("session-missing"))));
+    c.bench_function("registry/lookup miss", |b| {
+        b.iter(|| r.lookup(black_box("session-missing")))
+    });
     c.bench_function("registry/register+unregister", |b| {
         b.iter(|| {
             r.register(black_box("churn-key"), 1).unwrap();

@@ -6,7 +6,12 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use erlmcp_core::ring::{RingOptions, RingQueue};
 
 fn ring(c: &mut Criterion) {
-    let q = RingQueue::new(RingOptions { capacity: 4096, warn_at: 1.0, reject_at: 1.0 }).unwrap();
+    let q = RingQueue::new(RingOptions {
+        capacity: 4096,
+        warn_at: 1.0,
+        reject_at: 1.0,
+    })
+    .unwrap();
     let frame = [7u8; 256];
     c.bench_function("ring/push+pop 256B", |b| {
         b.iter(|| {

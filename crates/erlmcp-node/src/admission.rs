@@ -8,6 +8,7 @@ use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::{u32_opt, u64_opt};
+use crate::slots::Slots;
 
 static NAMED: LazyLock<NamedTable<AdmissionControl, AdmissionOptions>> =
     LazyLock::new(NamedTable::new);
@@ -56,16 +57,40 @@ pub struct JsAdmissionStats {
 #[napi(js_name = "AdmissionControl")]
 pub struct JsAdmissionControl {
     pub(crate) inner: Arc<AdmissionControl>,
+    /// Slot id for the hot-path free functions (`fast.rs`).
+    pub(crate) id: u32,
+}
+
+/// Every live instance, by id.
+pub(crate) static ADMISSIONS: Slots<AdmissionControl> = Slots::new();
+
+impl JsAdmissionControl {
+    fn wrap(inner: Arc<AdmissionControl>) -> Self {
+        let id = ADMISSIONS.insert(Arc::clone(&inner));
+        Self { inner, id }
+    }
+}
+
+impl Drop for JsAdmissionControl {
+    fn drop(&mut self) {
+        ADMISSIONS.remove(self.id);
+    }
 }
 
 #[napi]
 impl JsAdmissionControl {
+    /// Slot id for the hot-path functions.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     #[napi(constructor)]
     pub fn new(options_: Option<JsAdmissionOptions>) -> Result<Self> {
         guard(|| {
-            Ok(Self {
-                inner: Arc::new(AdmissionControl::new(options(options_)?)?),
-            })
+            Ok(Self::wrap(Arc::new(AdmissionControl::new(options(
+                options_,
+            )?)?)))
         })
     }
 
@@ -73,26 +98,15 @@ impl JsAdmissionControl {
     pub fn open(name: String, options_: Option<JsAdmissionOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self {
-                inner: NAMED.open(&name, opts, |o| AdmissionControl::new(*o))?,
-            })
+            Ok(Self::wrap(
+                NAMED.open(&name, opts, |o| AdmissionControl::new(*o))?,
+            ))
         })
     }
 
     #[napi]
     pub fn forget(name: String) -> bool {
         NAMED.remove(&name)
-    }
-
-    /// 0 ok, 1 shard overloaded, 2 global overloaded.
-    #[napi]
-    pub fn admit(&self, shard: u32) -> Result<u32> {
-        guard(|| Ok(self.inner.admit(shard)? as u32))
-    }
-
-    #[napi]
-    pub fn release(&self, shard: u32, n: u32) -> Result<()> {
-        guard(|| self.inner.release(shard, n))
     }
 
     #[napi]

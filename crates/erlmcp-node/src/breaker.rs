@@ -14,6 +14,7 @@ use parking_lot::Mutex;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::{f64_opt, u32_opt};
+use crate::slots::Slots;
 
 /// A JS callback for transitions; weak so it never keeps the event loop alive.
 type Listener = ThreadsafeFunction<JsStateChange, (), JsStateChange, Status, false, true>;
@@ -158,52 +159,52 @@ pub struct JsBreakerStats {
 #[napi(js_name = "CircuitBreaker")]
 pub struct JsCircuitBreaker {
     pub(crate) entry: Arc<BreakerEntry>,
+    /// Slot id for the hot-path free functions (`fast.rs`).
+    pub(crate) id: u32,
+}
+
+/// Every live instance, by id.
+pub(crate) static BREAKERS: Slots<BreakerEntry> = Slots::new();
+
+impl JsCircuitBreaker {
+    fn wrap(entry: Arc<BreakerEntry>) -> Self {
+        let id = BREAKERS.insert(Arc::clone(&entry));
+        Self { entry, id }
+    }
+}
+
+impl Drop for JsCircuitBreaker {
+    fn drop(&mut self) {
+        BREAKERS.remove(self.id);
+    }
 }
 
 #[napi]
 impl JsCircuitBreaker {
+    /// Slot id for the hot-path functions.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     #[napi(constructor)]
     pub fn new(options_: Option<JsBreakerOptions>) -> Result<Self> {
-        guard(|| {
-            Ok(Self {
-                entry: Arc::new(BreakerEntry::new(options(options_)?)?),
-            })
-        })
+        guard(|| Ok(Self::wrap(Arc::new(BreakerEntry::new(options(options_)?)?))))
     }
 
     #[napi(factory)]
     pub fn open(name: String, options_: Option<JsBreakerOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self {
-                entry: NAMED.open(&name, opts, |o| BreakerEntry::new(*o))?,
-            })
+            Ok(Self::wrap(
+                NAMED.open(&name, opts, |o| BreakerEntry::new(*o))?,
+            ))
         })
     }
 
     #[napi]
     pub fn forget(name: String) -> bool {
         NAMED.remove(&name)
-    }
-
-    #[napi]
-    pub fn allow(&self) -> Result<bool> {
-        guard_ok(|| self.entry.breaker.allow())
-    }
-
-    /// `latencyUs` of the call, or a negative number when unknown.
-    #[napi]
-    pub fn record_success(&self, latency_us: f64) -> Result<()> {
-        guard_ok(|| {
-            let latency =
-                (latency_us >= 0.0 && latency_us.is_finite()).then_some(latency_us as u64);
-            self.entry.breaker.record_success(latency)
-        })
-    }
-
-    #[napi]
-    pub fn record_failure(&self) -> Result<()> {
-        guard_ok(|| self.entry.breaker.record_failure())
     }
 
     #[napi]

@@ -9,6 +9,7 @@ use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::u32_opt;
+use crate::slots::Slots;
 
 static NAMED: LazyLock<NamedTable<TokenBuckets, BucketOptions>> = LazyLock::new(NamedTable::new);
 static NAMED_SINGLE: LazyLock<NamedTable<TokenBucket, BucketOptions>> =
@@ -116,37 +117,52 @@ impl JsTokenBucket {
 #[napi(js_name = "TokenBuckets")]
 pub struct JsTokenBuckets {
     pub(crate) inner: Arc<TokenBuckets>,
+    /// Slot id for the hot-path free functions (`fast.rs`).
+    pub(crate) id: u32,
+}
+
+/// Every live instance, by id.
+pub(crate) static BUCKETS: Slots<TokenBuckets> = Slots::new();
+
+impl JsTokenBuckets {
+    fn wrap(inner: Arc<TokenBuckets>) -> Self {
+        let id = BUCKETS.insert(Arc::clone(&inner));
+        Self { inner, id }
+    }
+}
+
+impl Drop for JsTokenBuckets {
+    fn drop(&mut self) {
+        BUCKETS.remove(self.id);
+    }
 }
 
 #[napi]
 impl JsTokenBuckets {
+    /// Slot id for the hot-path functions.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     #[napi(constructor)]
     pub fn new(options_: Option<JsBucketOptions>) -> Result<Self> {
-        guard(|| {
-            Ok(Self {
-                inner: Arc::new(TokenBuckets::new(options(options_)?)?),
-            })
-        })
+        guard(|| Ok(Self::wrap(Arc::new(TokenBuckets::new(options(options_)?)?))))
     }
 
     #[napi(factory)]
     pub fn open(name: String, options_: Option<JsBucketOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self {
-                inner: NAMED.open(&name, opts, |o| TokenBuckets::new(*o))?,
-            })
+            Ok(Self::wrap(
+                NAMED.open(&name, opts, |o| TokenBuckets::new(*o))?,
+            ))
         })
     }
 
     #[napi]
     pub fn forget(name: String) -> bool {
         NAMED.remove(&name)
-    }
-
-    #[napi]
-    pub fn consume(&self, handle: u32, n: u32) -> Result<i64> {
-        guard(|| Ok(self.inner.consume(check_handle(handle as u64)?, n)))
     }
 
     #[napi]

@@ -9,6 +9,7 @@ use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::{u32_opt, u64_opt};
+use crate::slots::Slots;
 
 static NAMED: LazyLock<NamedTable<LatencyHistogram, HistogramOptions>> =
     LazyLock::new(NamedTable::new);
@@ -58,17 +59,41 @@ pub struct JsHistogramSnapshot {
 /// Native latency histogram.
 #[napi(js_name = "LatencyHistogram")]
 pub struct JsLatencyHistogram {
-    inner: Arc<LatencyHistogram>,
+    pub(crate) inner: Arc<LatencyHistogram>,
+    /// Slot id for the hot-path free functions (`fast.rs`).
+    pub(crate) id: u32,
+}
+
+/// Every live instance, by id.
+pub(crate) static HISTOGRAMS: Slots<LatencyHistogram> = Slots::new();
+
+impl JsLatencyHistogram {
+    fn wrap(inner: Arc<LatencyHistogram>) -> Self {
+        let id = HISTOGRAMS.insert(Arc::clone(&inner));
+        Self { inner, id }
+    }
+}
+
+impl Drop for JsLatencyHistogram {
+    fn drop(&mut self) {
+        HISTOGRAMS.remove(self.id);
+    }
 }
 
 #[napi]
 impl JsLatencyHistogram {
+    /// Slot id for the hot-path functions.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     #[napi(constructor)]
     pub fn new(options_: Option<JsHistogramOptions>) -> Result<Self> {
         guard(|| {
-            Ok(Self {
-                inner: Arc::new(LatencyHistogram::new(options(options_)?)?),
-            })
+            Ok(Self::wrap(Arc::new(LatencyHistogram::new(options(
+                options_,
+            )?)?)))
         })
     }
 
@@ -76,24 +101,15 @@ impl JsLatencyHistogram {
     pub fn open(name: String, options_: Option<JsHistogramOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self {
-                inner: NAMED.open(&name, opts, |o| LatencyHistogram::new(*o))?,
-            })
+            Ok(Self::wrap(
+                NAMED.open(&name, opts, |o| LatencyHistogram::new(*o))?,
+            ))
         })
     }
 
     #[napi]
     pub fn forget(name: String) -> bool {
         NAMED.remove(&name)
-    }
-
-    #[napi]
-    pub fn record(&self, us: f64) -> Result<()> {
-        guard(|| {
-            self.inner
-                .record(crate::error::to_count("value", us.round())?);
-            Ok(())
-        })
     }
 
     /// Records many values in one call.

@@ -9,11 +9,13 @@ mod admission;
 mod breaker;
 mod bucket;
 mod error;
+mod fast;
 mod histogram;
 mod options;
 mod registry;
 mod ring;
 mod router;
+mod slots;
 
 use napi_derive::napi;
 

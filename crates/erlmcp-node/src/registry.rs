@@ -4,11 +4,11 @@ use std::sync::{Arc, LazyLock};
 
 use erlmcp_core::named::NamedTable;
 use erlmcp_core::registry::{RegistryOptions, ShardedRegistry};
-use napi::bindgen_prelude::Int32Array;
 use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::u32_opt;
+use crate::slots::Slots;
 
 static NAMED: LazyLock<NamedTable<ShardedRegistry, RegistryOptions>> =
     LazyLock::new(NamedTable::new);
@@ -44,16 +44,40 @@ pub struct JsRegistryStats {
 #[napi(js_name = "ShardedRegistry")]
 pub struct JsShardedRegistry {
     pub(crate) inner: Arc<ShardedRegistry>,
+    /// Slot id for the hot-path free functions (`fast.rs`).
+    pub(crate) id: u32,
+}
+
+/// Every live instance, by id.
+pub(crate) static REGISTRIES: Slots<ShardedRegistry> = Slots::new();
+
+impl JsShardedRegistry {
+    fn wrap(inner: Arc<ShardedRegistry>) -> Self {
+        let id = REGISTRIES.insert(Arc::clone(&inner));
+        Self { inner, id }
+    }
+}
+
+impl Drop for JsShardedRegistry {
+    fn drop(&mut self) {
+        REGISTRIES.remove(self.id);
+    }
 }
 
 #[napi]
 impl JsShardedRegistry {
+    /// Slot id for the hot-path functions.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     #[napi(constructor)]
     pub fn new(options_: Option<JsRegistryOptions>) -> Result<Self> {
         guard(|| {
-            Ok(Self {
-                inner: Arc::new(ShardedRegistry::new(options(options_)?)?),
-            })
+            Ok(Self::wrap(Arc::new(ShardedRegistry::new(options(
+                options_,
+            )?)?)))
         })
     }
 
@@ -62,9 +86,9 @@ impl JsShardedRegistry {
     pub fn open(name: String, options_: Option<JsRegistryOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self {
-                inner: NAMED.open(&name, opts, |o| ShardedRegistry::new(*o))?,
-            })
+            Ok(Self::wrap(
+                NAMED.open(&name, opts, |o| ShardedRegistry::new(*o))?,
+            ))
         })
     }
 
@@ -87,23 +111,6 @@ impl JsShardedRegistry {
     #[napi]
     pub fn unregister(&self, key: String) -> Result<i32> {
         guard_ok(|| self.inner.unregister(&key).map_or(-1, |h| h as i32))
-    }
-
-    /// Returns the handle, or -1 when absent (the TS layer maps -1 to `undefined`).
-    #[napi]
-    pub fn lookup(&self, key: String) -> Result<i32> {
-        guard_ok(|| self.inner.lookup(&key).map_or(-1, |h| h as i32))
-    }
-
-    /// Looks up NUL-separated keys in one call; -1 for each missing key.
-    #[napi]
-    pub fn lookup_joined(&self, joined: String) -> Result<Int32Array> {
-        guard_ok(|| {
-            let mut out = Vec::new();
-            self.inner
-                .lookup_many_joined(joined.as_bytes(), 0, &mut out);
-            Int32Array::new(out)
-        })
     }
 
     #[napi]

@@ -9,6 +9,7 @@ use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::{f64_opt, u32_opt};
+use crate::slots::Slots;
 
 static NAMED: LazyLock<NamedTable<RingQueue, RingOptions>> = LazyLock::new(NamedTable::new);
 
@@ -61,67 +62,51 @@ pub struct JsDrained {
 /// Native ring queue.
 #[napi(js_name = "RingQueue")]
 pub struct JsRingQueue {
-    inner: Arc<RingQueue>,
+    pub(crate) inner: Arc<RingQueue>,
+    /// Slot id for the hot-path free functions (`fast.rs`).
+    pub(crate) id: u32,
+}
+
+/// Every live instance, by id.
+pub(crate) static RINGS: Slots<RingQueue> = Slots::new();
+
+impl JsRingQueue {
+    fn wrap(inner: Arc<RingQueue>) -> Self {
+        let id = RINGS.insert(Arc::clone(&inner));
+        Self { inner, id }
+    }
+}
+
+impl Drop for JsRingQueue {
+    fn drop(&mut self) {
+        RINGS.remove(self.id);
+    }
 }
 
 #[napi]
 impl JsRingQueue {
+    /// Slot id for the hot-path functions.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     #[napi(constructor)]
     pub fn new(options_: Option<JsRingOptions>) -> Result<Self> {
-        guard(|| {
-            Ok(Self {
-                inner: Arc::new(RingQueue::new(options(options_)?)?),
-            })
-        })
+        guard(|| Ok(Self::wrap(Arc::new(RingQueue::new(options(options_)?)?))))
     }
 
     #[napi(factory)]
     pub fn open(name: String, options_: Option<JsRingOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self {
-                inner: NAMED.open(&name, opts, |o| RingQueue::new(*o))?,
-            })
+            Ok(Self::wrap(NAMED.open(&name, opts, |o| RingQueue::new(*o))?))
         })
     }
 
     #[napi]
     pub fn forget(name: String) -> bool {
         NAMED.remove(&name)
-    }
-
-    /// 0 ok, 1 warn (accepted above warnAt), 2 rejected.
-    #[napi]
-    pub fn push(&self, frame: &[u8]) -> Result<u32> {
-        guard(|| Ok(self.inner.push(frame)? as u32))
-    }
-
-    /// Pushes frames `data[ends[i-1]..ends[i]]` in order, stopping at the first rejection.
-    /// Returns `accepted * 4 + lastOutcome` so one number carries both.
-    #[napi]
-    pub fn push_many(&self, data: &[u8], ends: &[u32]) -> Result<f64> {
-        guard(|| {
-            let (accepted, last) = self.inner.push_many(data, ends)?;
-            Ok(accepted as f64 * 4.0 + last as u32 as f64)
-        })
-    }
-
-    #[napi]
-    pub fn pop(&self) -> Result<Option<Buffer>> {
-        guard_ok(|| self.inner.pop().map(|f| Buffer::from(f.into_vec())))
-    }
-
-    #[napi]
-    pub fn drain(&self, max: u32) -> Result<JsDrained> {
-        guard_ok(|| {
-            let mut data = Vec::new();
-            let mut ends = Vec::new();
-            self.inner.drain_into(max, &mut data, &mut ends);
-            JsDrained {
-                data: Buffer::from(data),
-                ends: Uint32Array::new(ends),
-            }
-        })
     }
 
     #[napi(getter)]

@@ -2,10 +2,8 @@
 
 use std::sync::{Arc, LazyLock};
 
-use erlmcp_core::error::check_handle;
 use erlmcp_core::named::NamedTable;
 use erlmcp_core::router::Router;
-use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 
 use crate::admission::JsAdmissionControl;
@@ -13,6 +11,7 @@ use crate::breaker::JsCircuitBreaker;
 use crate::bucket::JsTokenBuckets;
 use crate::error::{guard, guard_ok, Result};
 use crate::registry::JsShardedRegistry;
+use crate::slots::Slots;
 
 /// Identity of a router's parts: a named router matches only the same four instances.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -32,7 +31,25 @@ pub struct JsRouterStats {
 /// Native router.
 #[napi(js_name = "Router")]
 pub struct JsRouter {
-    inner: Arc<Router>,
+    pub(crate) inner: Arc<Router>,
+    /// Slot id for the hot-path free functions (`fast.rs`).
+    pub(crate) id: u32,
+}
+
+/// Every live instance, by id.
+pub(crate) static ROUTERS: Slots<Router> = Slots::new();
+
+impl JsRouter {
+    fn wrap(inner: Arc<Router>) -> Self {
+        let id = ROUTERS.insert(Arc::clone(&inner));
+        Self { inner, id }
+    }
+}
+
+impl Drop for JsRouter {
+    fn drop(&mut self) {
+        ROUTERS.remove(self.id);
+    }
 }
 
 fn parts(
@@ -65,6 +82,12 @@ fn build(
 
 #[napi]
 impl JsRouter {
+    /// Slot id for the hot-path functions.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     #[napi(constructor)]
     pub fn new(
         registry: &JsShardedRegistry,
@@ -73,9 +96,9 @@ impl JsRouter {
         breaker: &JsCircuitBreaker,
     ) -> Result<Self> {
         guard(|| {
-            Ok(Self {
-                inner: Arc::new(build(registry, buckets, admission, breaker)?),
-            })
+            Ok(Self::wrap(Arc::new(build(
+                registry, buckets, admission, breaker,
+            )?)))
         })
     }
 
@@ -91,48 +114,15 @@ impl JsRouter {
     ) -> Result<Self> {
         guard(|| {
             let p = parts(registry, buckets, admission, breaker);
-            Ok(Self {
-                inner: NAMED.open(&name, p, |_| build(registry, buckets, admission, breaker))?,
-            })
+            Ok(Self::wrap(NAMED.open(&name, p, |_| {
+                build(registry, buckets, admission, breaker)
+            })?))
         })
     }
 
     #[napi]
     pub fn forget(name: String) -> bool {
         NAMED.remove(&name)
-    }
-
-    /// 0 OK, 1 RATE_LIMITED, 2 SHARD_OVERLOADED, 3 GLOBAL_OVERLOADED, 4 CIRCUIT_OPEN,
-    /// 5 UNKNOWN_HANDLE.
-    #[napi]
-    pub fn admit(&self, handle: u32) -> Result<u32> {
-        guard_ok(|| self.inner.admit(handle) as u32)
-    }
-
-    #[napi]
-    pub fn admit_many(&self, handles: &[u32]) -> Result<Uint8Array> {
-        guard_ok(|| {
-            let mut out = Vec::new();
-            self.inner.admit_many(handles, &mut out);
-            Uint8Array::new(out)
-        })
-    }
-
-    /// Ends an admitted message; `latencyUs` negative when unknown.
-    #[napi]
-    pub fn complete(&self, handle: u32, success: bool, latency_us: f64) -> Result<()> {
-        guard(|| {
-            let h = check_handle(handle as u64)?;
-            self.inner.complete(h, success, latency(latency_us))
-        })
-    }
-
-    #[napi]
-    pub fn complete_on_shard(&self, shard: u32, success: bool, latency_us: f64) -> Result<()> {
-        guard(|| {
-            self.inner
-                .complete_on_shard(shard, success, latency(latency_us))
-        })
     }
 
     #[napi]
@@ -146,8 +136,4 @@ impl JsRouter {
             }
         })
     }
-}
-
-fn latency(us: f64) -> Option<u64> {
-    (us >= 0.0 && us.is_finite()).then_some(us as u64)
 }

@@ -1,0 +1,66 @@
+//! Live native instances addressed by small integer ids.
+//!
+//! A `#[napi]` class method pays `napi_unwrap` on every call — a private-property lookup on the
+//! JS object that costs more than the work of most hot-path calls. So every instance also takes
+//! a slot here, and the per-message calls (see `fast.rs`) are free functions taking the slot id
+//! as a plain number. A slot lives exactly as long as its JS object: the class's `Drop` (run by
+//! the GC finalizer) frees it, and the TS wrapper holds the JS object for as long as it uses
+//! the id, so an id is never used after its slot is reused.
+
+use std::sync::Arc;
+
+use erlmcp_core::CoreError;
+use parking_lot::{Mutex, RwLock};
+
+/// A table of `Arc<T>` by id.
+pub struct Slots<T> {
+    items: RwLock<Vec<Option<Arc<T>>>>,
+    free: Mutex<Vec<u32>>,
+}
+
+impl<T> Slots<T> {
+    /// An empty table, usable in a `static`.
+    pub const fn new() -> Self {
+        Self {
+            items: RwLock::new(Vec::new()),
+            free: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Stores `item`, returning its id.
+    pub fn insert(&self, item: Arc<T>) -> u32 {
+        let mut items = self.items.write();
+        if let Some(id) = self.free.lock().pop() {
+            items[id as usize] = Some(item);
+            return id;
+        }
+        items.push(Some(item));
+        (items.len() - 1) as u32
+    }
+
+    /// Frees `id`.
+    pub fn remove(&self, id: u32) {
+        let mut items = self.items.write();
+        if let Some(slot) = items.get_mut(id as usize) {
+            if slot.take().is_some() {
+                self.free.lock().push(id);
+            }
+        }
+    }
+
+    /// Runs `f` on the instance `id` under a shared lock (no refcount traffic).
+    #[inline]
+    pub fn with<R>(
+        &self,
+        id: u32,
+        f: impl FnOnce(&T) -> Result<R, CoreError>,
+    ) -> Result<R, CoreError> {
+        let items = self.items.read();
+        match items.get(id as usize) {
+            Some(Some(item)) => f(item),
+            _ => Err(CoreError::invalid(format!(
+                "no live native instance with id {id}"
+            ))),
+        }
+    }
+}
