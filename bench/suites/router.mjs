@@ -1,5 +1,6 @@
 // Router.admit (+ complete) vs the same three checks done in plain JS: a per-handle token
 // bucket, a per-shard depth limit with a global ceiling, and a breaker state check.
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { AdmissionControl, CircuitBreaker, Router, ShardedRegistry, TokenBuckets } from '../../dist/index.mjs';
 import { compare, sessionKeys, sink } from '../lib.mjs';
@@ -83,6 +84,22 @@ export default async function routerSuite() {
       },
     },
   );
-  for (const r of alone) r.nsPerOp = Number((1e9 / r.opsPerSec).toFixed(1));
-  return [...rows, ...alone];
+  // The floor: one N-API call that does nothing (u32 in, u32 out), vs a JS function call.
+  const binding = createRequire(import.meta.url)('../../index.js');
+  const jsNoop = new Function('x', 'return x;');
+  let e = 0;
+  let f = 0;
+  const floor = await compare(
+    'N-API call floor (noop, u32 -> u32)',
+    () => {
+      sink.value ^= binding.__noopForBench(e++);
+    },
+    {
+      'JS function call': () => {
+        sink.value ^= jsNoop(f++);
+      },
+    },
+  );
+  for (const r of [...alone, ...floor]) r.nsPerOp = Number((1e9 / r.opsPerSec).toFixed(1));
+  return [...rows, ...alone, ...floor];
 }

@@ -51,6 +51,24 @@ describe('ShardedRegistry', () => {
     expect(r.lookupMany(keys)).toBeInstanceOf(Int32Array);
   });
 
+  it('looks up keys of every length around the inline-buffer boundary, multibyte included', () => {
+    const r = new ShardedRegistry({ shards: 8 });
+    const keys: string[] = [];
+    for (let n = 100; n <= 140; n++) {
+      keys.push('a'.repeat(n), `${'b'.repeat(n)}é`, `${'c'.repeat(n)}😀`, `${'d'.repeat(n - 1)}中文`);
+    }
+    keys.push('x'.repeat(5000));
+    keys.forEach((k, i) => {
+      expect(r.register(k, i)).toBe(true);
+    });
+    keys.forEach((k, i) => {
+      expect(r.lookup(k)).toBe(i);
+      const shorter = keys.indexOf(k.slice(0, -1));
+      expect(r.lookup(k.slice(0, -1))).toBe(shorter >= 0 ? shorter : undefined);
+    });
+    expect(Array.from(r.lookupMany(keys))).toEqual(keys.map((_, i) => i));
+  });
+
   it('has a stable, documented shard function', () => {
     const r = new ShardedRegistry({ shards: 64 });
     for (const key of ['session-1', 'abc', 'é']) {

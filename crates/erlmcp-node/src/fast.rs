@@ -10,6 +10,7 @@ use crate::breaker::BREAKERS;
 use crate::bucket::BUCKETS;
 use crate::error::{guard, Result};
 use crate::histogram::HISTOGRAMS;
+use crate::key::Key;
 use crate::registry::REGISTRIES;
 use crate::ring::{JsDrained, RINGS};
 use crate::router::ROUTERS;
@@ -19,9 +20,9 @@ fn latency(us: f64) -> Option<u64> {
 }
 
 /// Handle of `key`, or -1.
-#[napi]
-pub fn registry_lookup(id: u32, key: String) -> Result<i32> {
-    guard(|| REGISTRIES.with(id, |r| Ok(r.lookup(&key).map_or(-1, |h| h as i32))))
+#[napi(ts_args_type = "id: number, key: string")]
+pub fn registry_lookup(id: u32, key: Key) -> Result<i32> {
+    guard(|| REGISTRIES.with(id, |r| Ok(r.lookup(key.as_str()).map_or(-1, |h| h as i32))))
 }
 
 /// Handles of the NUL-separated keys, -1 where missing.

@@ -11,6 +11,7 @@ mod bucket;
 mod error;
 mod fast;
 mod histogram;
+mod key;
 mod options;
 mod registry;
 mod ring;
