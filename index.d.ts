@@ -330,8 +330,13 @@ export interface JsStateChange {
 /** Handle of `key`, or -1. */
 export declare function registryLookup(id: number, key: string): number
 
-/** Handles of the NUL-separated keys, -1 where missing. */
-export declare function registryLookupJoined(id: number, joined: string): Int32Array
+/**
+ * Writes the handle of each NUL-separated UTF-8 key of `joined` into `out` (-1 where
+ * missing) and returns how many keys there were; only the first `out.length` are written.
+ * Bytes in, caller's array out: N-API's conversion of a large fresh string, and an external
+ * ArrayBuffer created per call, each cost more than the lookups themselves.
+ */
+export declare function registryLookupJoined(id: number, joined: Uint8Array, out: Int32Array): number
 
 /** Up to `max` frames in one call. */
 export declare function ringDrain(id: number, max: number): JsDrained

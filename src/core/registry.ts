@@ -78,12 +78,13 @@ export class ShardedRegistry {
 
   /**
    * Looks up many keys in one native call: the handle of each key, -1 where missing.
-   * Keys travel as one NUL-joined string (registered keys never contain NUL).
+   * Keys travel as one NUL-joined UTF-8 buffer (registered keys never contain NUL).
    */
   lookupMany(keys: readonly string[]): Int32Array {
     if (!Array.isArray(keys)) throw invalidArg('keys must be an array of strings');
-    const out = native.registryLookupJoined(this.#id, keys.join('\0'));
-    if (out.length === keys.length) return out;
+    const out = new Int32Array(keys.length);
+    const count = native.registryLookupJoined(this.#id, Buffer.from(keys.join('\0')), out);
+    if (count === keys.length) return out;
     // A key containing NUL, or a lone empty key, splits differently: answer key by key.
     const slow = new Int32Array(keys.length);
     for (let i = 0; i < keys.length; i++) {

@@ -186,6 +186,23 @@ impl ShardedRegistry {
         }
     }
 
+    /// Like [`ShardedRegistry::lookup_many_joined`], writing into `out` instead of pushing:
+    /// returns the number of keys in `joined`, of which the first `out.len()` are written.
+    pub fn lookup_many_into(&self, joined: &[u8], sep: u8, out: &mut [i32]) -> u32 {
+        if joined.is_empty() {
+            return 0;
+        }
+        let mut n = 0u32;
+        for part in joined.split(|&b| b == sep) {
+            if let Some(slot) = out.get_mut(n as usize) {
+                let h = std::str::from_utf8(part).ok().and_then(|k| self.lookup(k));
+                *slot = h.map_or(-1, |h| h as i32);
+            }
+            n = n.saturating_add(1);
+        }
+        n
+    }
+
     /// Shard of the key registered with `handle` (most recent registration), if any.
     #[inline]
     pub fn shard_of_handle(&self, handle: u32) -> Option<u32> {
@@ -322,6 +339,10 @@ mod tests {
         assert!(out.is_empty());
         r.lookup_many_joined(b"\xff\0x", 0, &mut out);
         assert_eq!(out, vec![-1, 10]);
+        let mut into = [0i32; 2];
+        assert_eq!(r.lookup_many_into(b"x\0nope\0y", 0, &mut into), 3);
+        assert_eq!(into, [10, -1]);
+        assert_eq!(r.lookup_many_into(b"", 0, &mut into), 0);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! numbers, strings and typed arrays only; results are numbers or typed arrays.
 
 use erlmcp_core::error::check_handle;
-use napi::bindgen_prelude::{Buffer, Int32Array, Uint32Array, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Int32ArraySlice, Uint32Array, Uint8Array};
 use napi_derive::napi;
 
 use crate::admission::ADMISSIONS;
@@ -25,16 +25,17 @@ pub fn registry_lookup(id: u32, key: Key) -> Result<i32> {
     guard(|| REGISTRIES.with(id, |r| Ok(r.lookup(key.as_str()).map_or(-1, |h| h as i32))))
 }
 
-/// Handles of the NUL-separated keys, -1 where missing.
+/// Writes the handle of each NUL-separated UTF-8 key of `joined` into `out` (-1 where
+/// missing) and returns how many keys there were; only the first `out.length` are written.
+/// Bytes in, caller's array out: N-API's conversion of a large fresh string, and an external
+/// ArrayBuffer created per call, each cost more than the lookups themselves.
 #[napi]
-pub fn registry_lookup_joined(id: u32, joined: String) -> Result<Int32Array> {
-    guard(|| {
-        REGISTRIES.with(id, |r| {
-            let mut out = Vec::new();
-            r.lookup_many_joined(joined.as_bytes(), 0, &mut out);
-            Ok(Int32Array::new(out))
-        })
-    })
+pub fn registry_lookup_joined(id: u32, joined: &[u8], mut out: Int32ArraySlice) -> Result<u32> {
+    // SAFETY: we run on the isolate's thread, which owns `out` for the duration of the call;
+    // only a SharedArrayBuffer-backed array could change under us, and then only to other
+    // i32 values, which is harmless here.
+    let out = unsafe { out.as_mut() };
+    guard(|| REGISTRIES.with(id, |r| Ok(r.lookup_many_into(joined, 0, out))))
 }
 
 /// Tokens left after taking `n` from `handle`, or the negative shortfall.

@@ -49,10 +49,19 @@ impl FromNapiValue for Key {
         let mut buf = [0u8; CAP];
         let mut written = 0usize;
         let status = unsafe {
-            sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr() as *mut c_char, CAP, &mut written)
+            sys::napi_get_value_string_utf8(
+                env,
+                value,
+                buf.as_mut_ptr() as *mut c_char,
+                CAP,
+                &mut written,
+            )
         };
         if status != sys::Status::napi_ok {
-            return Err(Error::new(Status::StringExpected, "expected a string".to_string()));
+            return Err(Error::new(
+                Status::StringExpected,
+                "expected a string".to_string(),
+            ));
         }
         // N-API stops at a character boundary when the buffer is short, so a string is known
         // complete only when a whole 4-byte character would still have fitted.
