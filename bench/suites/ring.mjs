@@ -68,8 +68,11 @@ async function crossThread(mode, total, batch) {
         await new Promise(setImmediate);
         continue;
       }
-      for (const f of d) {
-        checksum = (checksum + f.readUInt32LE(0)) >>> 0;
+      // Read each frame in place at its offset: no per-frame object.
+      let start = 0;
+      for (const end of d.ends) {
+        checksum = (checksum + d.data.readUInt32LE(start)) >>> 0;
+        start = end;
         received++;
       }
     }
