@@ -144,6 +144,10 @@ export declare class TokenBuckets {
 }
 export type JsTokenBuckets = TokenBuckets
 
+/**
+ * Does nothing but cross N-API (u32 in, u32 out): the benchmarks measure the per-call floor
+ * with it. Not part of the public TS API.
+ */
 export declare function __noopForBench(x: number): number
 
 /**

@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{check_handle, CoreError, CoreResult};
+use crate::keymap::KeyMap;
 
 /// Shard count bounds: a power of two in `1..=MAX_SHARDS`.
 pub const MAX_SHARDS: u32 = 1024;
@@ -49,7 +50,12 @@ impl RegistryOptions {
 /// platform and version, because other nodes route by it. `shards` must be a power of two.
 #[inline]
 pub fn shard_index(key: &str, shards: u32) -> u32 {
-    (xxh3_64(key.as_bytes()) & u64::from(shards.saturating_sub(1))) as u32
+    shard_of_hash(xxh3_64(key.as_bytes()), shards)
+}
+
+#[inline]
+fn shard_of_hash(hash: u64, shards: u32) -> u32 {
+    (hash & u64::from(shards.saturating_sub(1))) as u32
 }
 
 /// Counts and skew of a registry, for monitoring.
@@ -71,7 +77,7 @@ pub struct RegistryStats {
     pub skew: f64,
 }
 
-type Shard = CachePadded<RwLock<FxHashMap<Box<str>, u32>>>;
+type Shard = CachePadded<RwLock<KeyMap>>;
 type ReverseShard = CachePadded<RwLock<FxHashMap<u32, u32>>>;
 
 /// String key -> 31-bit handle, sharded. See the module docs.
@@ -90,7 +96,7 @@ impl ShardedRegistry {
         let n = options.shards as usize;
         Ok(Self {
             shards: (0..n)
-                .map(|_| CachePadded::new(RwLock::new(FxHashMap::default())))
+                .map(|_| CachePadded::new(RwLock::new(KeyMap::new())))
                 .collect(),
             reverse: (0..n)
                 .map(|_| CachePadded::new(RwLock::new(FxHashMap::default())))
@@ -112,9 +118,11 @@ impl ShardedRegistry {
     }
 
     #[inline]
-    fn shard(&self, key: &str) -> (u32, &Shard) {
-        let s = self.shard_of(key);
-        (s, &self.shards[s as usize])
+    fn shard(&self, key: &str) -> (u64, u32, &Shard) {
+        // One hash per key: it picks the shard and indexes the shard's map.
+        let hash = xxh3_64(key.as_bytes());
+        let s = shard_of_hash(hash, self.mask + 1);
+        (hash, s, &self.shards[s as usize])
     }
 
     #[inline]
@@ -133,13 +141,12 @@ impl ShardedRegistry {
         if key.as_bytes().contains(&0) {
             return Err(CoreError::invalid("key must not contain NUL (\\0)"));
         }
-        let (s, shard) = self.shard(key);
+        let (hash, s, shard) = self.shard(key);
         {
             let mut map = shard.write();
-            if map.contains_key(key) {
+            if !map.insert_new(hash, key, handle) {
                 return Ok(false);
             }
-            map.insert(key.into(), handle);
             // Under the shard lock, so an unregister of this key cannot interleave between
             // the forward insert and the reverse insert.
             self.reverse_of(handle).write().insert(handle, s);
@@ -154,10 +161,10 @@ impl ShardedRegistry {
     /// shard: handles are expected to be unique per key, and when a handle was reused for a
     /// newer key in another shard that newer registration wins.
     pub fn unregister(&self, key: &str) -> Option<u32> {
-        let (s, shard) = self.shard(key);
+        let (hash, s, shard) = self.shard(key);
         let handle = {
             let mut map = shard.write();
-            let handle = map.remove(key)?;
+            let handle = map.remove(hash, key)?;
             let mut rev = self.reverse_of(handle).write();
             if rev.get(&handle) == Some(&s) {
                 rev.remove(&handle);
@@ -171,7 +178,8 @@ impl ShardedRegistry {
     /// The handle of `key`. Takes one shard's read lock; allocates nothing.
     #[inline]
     pub fn lookup(&self, key: &str) -> Option<u32> {
-        self.shard(key).1.read().get(key).copied()
+        let (hash, _, shard) = self.shard(key);
+        shard.read().get(hash, key)
     }
 
     /// Looks up the keys separated by `sep` in `joined`, pushing each handle (or -1) onto

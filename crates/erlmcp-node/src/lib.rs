@@ -27,6 +27,8 @@ pub fn panic_for_test() -> error::Result<()> {
     error::guard(|| -> erlmcp_core::CoreResult<()> { panic!("deliberate test panic") })
 }
 
+/// Does nothing but cross N-API (u32 in, u32 out): the benchmarks measure the per-call floor
+/// with it. Not part of the public TS API.
 #[napi(js_name = "__noopForBench")]
 pub fn noop_for_bench(x: u32) -> u32 {
     x
