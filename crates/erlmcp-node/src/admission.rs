@@ -8,7 +8,7 @@ use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::{u32_opt, u64_opt};
-use crate::slots::Slots;
+use crate::slots::{Held, Slots};
 
 static NAMED: LazyLock<NamedTable<AdmissionControl, AdmissionOptions>> =
     LazyLock::new(NamedTable::new);
@@ -56,24 +56,18 @@ pub struct JsAdmissionStats {
 /// Native admission control.
 #[napi(js_name = "AdmissionControl")]
 pub struct JsAdmissionControl {
-    pub(crate) inner: Arc<AdmissionControl>,
-    /// Slot id for the hot-path free functions (`fast.rs`).
-    pub(crate) id: u32,
+    /// The instance, and its slot for the hot-path free functions (`fast.rs`).
+    pub(crate) inner: Held<AdmissionControl>,
 }
 
 /// Every live instance, by id.
 pub(crate) static ADMISSIONS: Slots<AdmissionControl> = Slots::new();
 
 impl JsAdmissionControl {
-    fn wrap(inner: Arc<AdmissionControl>) -> Self {
-        let id = ADMISSIONS.insert(Arc::clone(&inner));
-        Self { inner, id }
-    }
-}
-
-impl Drop for JsAdmissionControl {
-    fn drop(&mut self) {
-        ADMISSIONS.remove(self.id);
+    fn holding(item: Arc<AdmissionControl>) -> Self {
+        Self {
+            inner: ADMISSIONS.hold(item),
+        }
     }
 }
 
@@ -82,13 +76,13 @@ impl JsAdmissionControl {
     /// Slot id for the hot-path functions.
     #[napi(getter)]
     pub fn id(&self) -> u32 {
-        self.id
+        self.inner.id
     }
 
     #[napi(constructor)]
     pub fn new(options_: Option<JsAdmissionOptions>) -> Result<Self> {
         guard(|| {
-            Ok(Self::wrap(Arc::new(AdmissionControl::new(options(
+            Ok(Self::holding(Arc::new(AdmissionControl::new(options(
                 options_,
             )?)?)))
         })
@@ -98,7 +92,7 @@ impl JsAdmissionControl {
     pub fn open(name: String, options_: Option<JsAdmissionOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self::wrap(
+            Ok(Self::holding(
                 NAMED.open(&name, opts, |o| AdmissionControl::new(*o))?,
             ))
         })

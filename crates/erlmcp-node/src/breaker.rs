@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::{f64_opt, u32_opt};
-use crate::slots::Slots;
+use crate::slots::{Held, Slots};
 
 /// A JS callback for transitions; weak so it never keeps the event loop alive.
 type Listener = ThreadsafeFunction<JsStateChange, (), JsStateChange, Status, false, true>;
@@ -158,24 +158,18 @@ pub struct JsBreakerStats {
 /// Native circuit breaker.
 #[napi(js_name = "CircuitBreaker")]
 pub struct JsCircuitBreaker {
-    pub(crate) entry: Arc<BreakerEntry>,
-    /// Slot id for the hot-path free functions (`fast.rs`).
-    pub(crate) id: u32,
+    /// The instance, and its slot for the hot-path free functions (`fast.rs`).
+    pub(crate) entry: Held<BreakerEntry>,
 }
 
 /// Every live instance, by id.
 pub(crate) static BREAKERS: Slots<BreakerEntry> = Slots::new();
 
 impl JsCircuitBreaker {
-    fn wrap(entry: Arc<BreakerEntry>) -> Self {
-        let id = BREAKERS.insert(Arc::clone(&entry));
-        Self { entry, id }
-    }
-}
-
-impl Drop for JsCircuitBreaker {
-    fn drop(&mut self) {
-        BREAKERS.remove(self.id);
+    fn holding(item: Arc<BreakerEntry>) -> Self {
+        Self {
+            entry: BREAKERS.hold(item),
+        }
     }
 }
 
@@ -184,19 +178,23 @@ impl JsCircuitBreaker {
     /// Slot id for the hot-path functions.
     #[napi(getter)]
     pub fn id(&self) -> u32 {
-        self.id
+        self.entry.id
     }
 
     #[napi(constructor)]
     pub fn new(options_: Option<JsBreakerOptions>) -> Result<Self> {
-        guard(|| Ok(Self::wrap(Arc::new(BreakerEntry::new(options(options_)?)?))))
+        guard(|| {
+            Ok(Self::holding(Arc::new(BreakerEntry::new(options(
+                options_,
+            )?)?)))
+        })
     }
 
     #[napi(factory)]
     pub fn open(name: String, options_: Option<JsBreakerOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self::wrap(
+            Ok(Self::holding(
                 NAMED.open(&name, opts, |o| BreakerEntry::new(*o))?,
             ))
         })

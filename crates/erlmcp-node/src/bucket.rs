@@ -9,7 +9,7 @@ use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::u32_opt;
-use crate::slots::Slots;
+use crate::slots::{Held, Slots};
 
 static NAMED: LazyLock<NamedTable<TokenBuckets, BucketOptions>> = LazyLock::new(NamedTable::new);
 static NAMED_SINGLE: LazyLock<NamedTable<TokenBucket, BucketOptions>> =
@@ -116,24 +116,18 @@ impl JsTokenBucket {
 /// A native table of token buckets keyed by handle.
 #[napi(js_name = "TokenBuckets")]
 pub struct JsTokenBuckets {
-    pub(crate) inner: Arc<TokenBuckets>,
-    /// Slot id for the hot-path free functions (`fast.rs`).
-    pub(crate) id: u32,
+    /// The instance, and its slot for the hot-path free functions (`fast.rs`).
+    pub(crate) inner: Held<TokenBuckets>,
 }
 
 /// Every live instance, by id.
 pub(crate) static BUCKETS: Slots<TokenBuckets> = Slots::new();
 
 impl JsTokenBuckets {
-    fn wrap(inner: Arc<TokenBuckets>) -> Self {
-        let id = BUCKETS.insert(Arc::clone(&inner));
-        Self { inner, id }
-    }
-}
-
-impl Drop for JsTokenBuckets {
-    fn drop(&mut self) {
-        BUCKETS.remove(self.id);
+    fn holding(item: Arc<TokenBuckets>) -> Self {
+        Self {
+            inner: BUCKETS.hold(item),
+        }
     }
 }
 
@@ -142,19 +136,23 @@ impl JsTokenBuckets {
     /// Slot id for the hot-path functions.
     #[napi(getter)]
     pub fn id(&self) -> u32 {
-        self.id
+        self.inner.id
     }
 
     #[napi(constructor)]
     pub fn new(options_: Option<JsBucketOptions>) -> Result<Self> {
-        guard(|| Ok(Self::wrap(Arc::new(TokenBuckets::new(options(options_)?)?))))
+        guard(|| {
+            Ok(Self::holding(Arc::new(TokenBuckets::new(options(
+                options_,
+            )?)?)))
+        })
     }
 
     #[napi(factory)]
     pub fn open(name: String, options_: Option<JsBucketOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self::wrap(
+            Ok(Self::holding(
                 NAMED.open(&name, opts, |o| TokenBuckets::new(*o))?,
             ))
         })

@@ -9,7 +9,7 @@ use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::{u32_opt, u64_opt};
-use crate::slots::Slots;
+use crate::slots::{Held, Slots};
 
 static NAMED: LazyLock<NamedTable<LatencyHistogram, HistogramOptions>> =
     LazyLock::new(NamedTable::new);
@@ -59,24 +59,18 @@ pub struct JsHistogramSnapshot {
 /// Native latency histogram.
 #[napi(js_name = "LatencyHistogram")]
 pub struct JsLatencyHistogram {
-    pub(crate) inner: Arc<LatencyHistogram>,
-    /// Slot id for the hot-path free functions (`fast.rs`).
-    pub(crate) id: u32,
+    /// The instance, and its slot for the hot-path free functions (`fast.rs`).
+    pub(crate) inner: Held<LatencyHistogram>,
 }
 
 /// Every live instance, by id.
 pub(crate) static HISTOGRAMS: Slots<LatencyHistogram> = Slots::new();
 
 impl JsLatencyHistogram {
-    fn wrap(inner: Arc<LatencyHistogram>) -> Self {
-        let id = HISTOGRAMS.insert(Arc::clone(&inner));
-        Self { inner, id }
-    }
-}
-
-impl Drop for JsLatencyHistogram {
-    fn drop(&mut self) {
-        HISTOGRAMS.remove(self.id);
+    fn holding(item: Arc<LatencyHistogram>) -> Self {
+        Self {
+            inner: HISTOGRAMS.hold(item),
+        }
     }
 }
 
@@ -85,13 +79,13 @@ impl JsLatencyHistogram {
     /// Slot id for the hot-path functions.
     #[napi(getter)]
     pub fn id(&self) -> u32 {
-        self.id
+        self.inner.id
     }
 
     #[napi(constructor)]
     pub fn new(options_: Option<JsHistogramOptions>) -> Result<Self> {
         guard(|| {
-            Ok(Self::wrap(Arc::new(LatencyHistogram::new(options(
+            Ok(Self::holding(Arc::new(LatencyHistogram::new(options(
                 options_,
             )?)?)))
         })
@@ -101,7 +95,7 @@ impl JsLatencyHistogram {
     pub fn open(name: String, options_: Option<JsHistogramOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self::wrap(
+            Ok(Self::holding(
                 NAMED.open(&name, opts, |o| LatencyHistogram::new(*o))?,
             ))
         })

@@ -8,7 +8,7 @@ use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::u32_opt;
-use crate::slots::Slots;
+use crate::slots::{Held, Slots};
 
 static NAMED: LazyLock<NamedTable<ShardedRegistry, RegistryOptions>> =
     LazyLock::new(NamedTable::new);
@@ -43,24 +43,18 @@ pub struct JsRegistryStats {
 /// Native sharded registry.
 #[napi(js_name = "ShardedRegistry")]
 pub struct JsShardedRegistry {
-    pub(crate) inner: Arc<ShardedRegistry>,
-    /// Slot id for the hot-path free functions (`fast.rs`).
-    pub(crate) id: u32,
+    /// The instance, and its slot for the hot-path free functions (`fast.rs`).
+    pub(crate) inner: Held<ShardedRegistry>,
 }
 
 /// Every live instance, by id.
 pub(crate) static REGISTRIES: Slots<ShardedRegistry> = Slots::new();
 
 impl JsShardedRegistry {
-    fn wrap(inner: Arc<ShardedRegistry>) -> Self {
-        let id = REGISTRIES.insert(Arc::clone(&inner));
-        Self { inner, id }
-    }
-}
-
-impl Drop for JsShardedRegistry {
-    fn drop(&mut self) {
-        REGISTRIES.remove(self.id);
+    fn holding(item: Arc<ShardedRegistry>) -> Self {
+        Self {
+            inner: REGISTRIES.hold(item),
+        }
     }
 }
 
@@ -69,13 +63,13 @@ impl JsShardedRegistry {
     /// Slot id for the hot-path functions.
     #[napi(getter)]
     pub fn id(&self) -> u32 {
-        self.id
+        self.inner.id
     }
 
     #[napi(constructor)]
     pub fn new(options_: Option<JsRegistryOptions>) -> Result<Self> {
         guard(|| {
-            Ok(Self::wrap(Arc::new(ShardedRegistry::new(options(
+            Ok(Self::holding(Arc::new(ShardedRegistry::new(options(
                 options_,
             )?)?)))
         })
@@ -86,7 +80,7 @@ impl JsShardedRegistry {
     pub fn open(name: String, options_: Option<JsRegistryOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self::wrap(
+            Ok(Self::holding(
                 NAMED.open(&name, opts, |o| ShardedRegistry::new(*o))?,
             ))
         })

@@ -9,7 +9,7 @@ use napi_derive::napi;
 
 use crate::error::{guard, guard_ok, Result};
 use crate::options::{f64_opt, u32_opt};
-use crate::slots::Slots;
+use crate::slots::{Held, Slots};
 
 static NAMED: LazyLock<NamedTable<RingQueue, RingOptions>> = LazyLock::new(NamedTable::new);
 
@@ -62,24 +62,18 @@ pub struct JsDrained {
 /// Native ring queue.
 #[napi(js_name = "RingQueue")]
 pub struct JsRingQueue {
-    pub(crate) inner: Arc<RingQueue>,
-    /// Slot id for the hot-path free functions (`fast.rs`).
-    pub(crate) id: u32,
+    /// The instance, and its slot for the hot-path free functions (`fast.rs`).
+    pub(crate) inner: Held<RingQueue>,
 }
 
 /// Every live instance, by id.
 pub(crate) static RINGS: Slots<RingQueue> = Slots::new();
 
 impl JsRingQueue {
-    fn wrap(inner: Arc<RingQueue>) -> Self {
-        let id = RINGS.insert(Arc::clone(&inner));
-        Self { inner, id }
-    }
-}
-
-impl Drop for JsRingQueue {
-    fn drop(&mut self) {
-        RINGS.remove(self.id);
+    fn holding(item: Arc<RingQueue>) -> Self {
+        Self {
+            inner: RINGS.hold(item),
+        }
     }
 }
 
@@ -88,19 +82,25 @@ impl JsRingQueue {
     /// Slot id for the hot-path functions.
     #[napi(getter)]
     pub fn id(&self) -> u32 {
-        self.id
+        self.inner.id
     }
 
     #[napi(constructor)]
     pub fn new(options_: Option<JsRingOptions>) -> Result<Self> {
-        guard(|| Ok(Self::wrap(Arc::new(RingQueue::new(options(options_)?)?))))
+        guard(|| {
+            Ok(Self::holding(Arc::new(RingQueue::new(options(
+                options_,
+            )?)?)))
+        })
     }
 
     #[napi(factory)]
     pub fn open(name: String, options_: Option<JsRingOptions>) -> Result<Self> {
         guard(|| {
             let opts = options(options_)?;
-            Ok(Self::wrap(NAMED.open(&name, opts, |o| RingQueue::new(*o))?))
+            Ok(Self::holding(
+                NAMED.open(&name, opts, |o| RingQueue::new(*o))?,
+            ))
         })
     }
 

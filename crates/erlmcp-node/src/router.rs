@@ -11,7 +11,7 @@ use crate::breaker::JsCircuitBreaker;
 use crate::bucket::JsTokenBuckets;
 use crate::error::{guard, guard_ok, Result};
 use crate::registry::JsShardedRegistry;
-use crate::slots::Slots;
+use crate::slots::{Held, Slots};
 
 /// Identity of a router's parts: a named router matches only the same four instances.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -31,24 +31,18 @@ pub struct JsRouterStats {
 /// Native router.
 #[napi(js_name = "Router")]
 pub struct JsRouter {
-    pub(crate) inner: Arc<Router>,
-    /// Slot id for the hot-path free functions (`fast.rs`).
-    pub(crate) id: u32,
+    /// The instance, and its slot for the hot-path free functions (`fast.rs`).
+    pub(crate) inner: Held<Router>,
 }
 
 /// Every live instance, by id.
 pub(crate) static ROUTERS: Slots<Router> = Slots::new();
 
 impl JsRouter {
-    fn wrap(inner: Arc<Router>) -> Self {
-        let id = ROUTERS.insert(Arc::clone(&inner));
-        Self { inner, id }
-    }
-}
-
-impl Drop for JsRouter {
-    fn drop(&mut self) {
-        ROUTERS.remove(self.id);
+    fn holding(item: Arc<Router>) -> Self {
+        Self {
+            inner: ROUTERS.hold(item),
+        }
     }
 }
 
@@ -59,9 +53,9 @@ fn parts(
     c: &JsCircuitBreaker,
 ) -> Parts {
     Parts([
-        Arc::as_ptr(&r.inner) as usize,
-        Arc::as_ptr(&b.inner) as usize,
-        Arc::as_ptr(&a.inner) as usize,
+        Arc::as_ptr(&r.inner.item) as usize,
+        Arc::as_ptr(&b.inner.item) as usize,
+        Arc::as_ptr(&a.inner.item) as usize,
         Arc::as_ptr(&c.entry.breaker) as usize,
     ])
 }
@@ -73,9 +67,9 @@ fn build(
     c: &JsCircuitBreaker,
 ) -> erlmcp_core::CoreResult<Router> {
     Router::new(
-        Arc::clone(&r.inner),
-        Arc::clone(&b.inner),
-        Arc::clone(&a.inner),
+        Arc::clone(&r.inner.item),
+        Arc::clone(&b.inner.item),
+        Arc::clone(&a.inner.item),
         Arc::clone(&c.entry.breaker),
     )
 }
@@ -85,7 +79,7 @@ impl JsRouter {
     /// Slot id for the hot-path functions.
     #[napi(getter)]
     pub fn id(&self) -> u32 {
-        self.id
+        self.inner.id
     }
 
     #[napi(constructor)]
@@ -96,7 +90,7 @@ impl JsRouter {
         breaker: &JsCircuitBreaker,
     ) -> Result<Self> {
         guard(|| {
-            Ok(Self::wrap(Arc::new(build(
+            Ok(Self::holding(Arc::new(build(
                 registry, buckets, admission, breaker,
             )?)))
         })
@@ -114,7 +108,7 @@ impl JsRouter {
     ) -> Result<Self> {
         guard(|| {
             let p = parts(registry, buckets, admission, breaker);
-            Ok(Self::wrap(NAMED.open(&name, p, |_| {
+            Ok(Self::holding(NAMED.open(&name, p, |_| {
                 build(registry, buckets, admission, breaker)
             })?))
         })

@@ -64,3 +64,39 @@ impl<T> Slots<T> {
         }
     }
 }
+
+impl<T: 'static> Slots<T> {
+    /// Stores `item` and returns the guard that frees the slot when dropped.
+    pub fn hold(&'static self, item: Arc<T>) -> Held<T> {
+        let id = self.insert(Arc::clone(&item));
+        Held {
+            item,
+            id,
+            table: self,
+        }
+    }
+}
+
+/// An instance and its slot, owned by one JS object: dropping it (the JS object's finalizer)
+/// frees the slot.
+pub struct Held<T: 'static> {
+    /// The instance.
+    pub item: Arc<T>,
+    /// Its slot id.
+    pub id: u32,
+    table: &'static Slots<T>,
+}
+
+impl<T> Drop for Held<T> {
+    fn drop(&mut self) {
+        self.table.remove(self.id);
+    }
+}
+
+impl<T> std::ops::Deref for Held<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.item
+    }
+}
