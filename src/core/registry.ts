@@ -82,6 +82,9 @@ export class ShardedRegistry {
    */
   lookupMany(keys: readonly string[]): Int32Array {
     if (!Array.isArray(keys)) throw invalidArg('keys must be an array of strings');
+    for (let i = 0; i < keys.length; i++) {
+      if (typeof keys[i] !== 'string') throw invalidArg(`keys[${i}] must be a string, got ${typeof keys[i]}`);
+    }
     const out = new Int32Array(keys.length);
     const count = native.registryLookupJoined(this.#id, Buffer.from(keys.join('\0')), out);
     if (count === keys.length) return out;
@@ -89,7 +92,7 @@ export class ShardedRegistry {
     const slow = new Int32Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
-      slow[i] = typeof k === 'string' && k.length > 0 && !k.includes('\0') ? native.registryLookup(this.#id, k) : -1;
+      slow[i] = k && !k.includes('\0') ? native.registryLookup(this.#id, k) : -1;
     }
     return slow;
   }

@@ -49,6 +49,8 @@ describe('ShardedRegistry', () => {
     expect(Array.from(r.lookupMany(['']))).toEqual([-1]);
     expect(Array.from(r.lookupMany(['a\0k1', 'k1']))).toEqual([-1, 3]);
     expect(r.lookupMany(keys)).toBeInstanceOf(Int32Array);
+    expectCode(() => r.lookupMany(['k1', 5 as unknown as string]), 'ERR_INVALID_ARG');
+    expectCode(() => r.lookupMany('k1' as unknown as string[]), 'ERR_INVALID_ARG');
   });
 
   it('looks up keys of every length around the inline-buffer boundary, multibyte included', () => {

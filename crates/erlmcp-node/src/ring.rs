@@ -87,11 +87,7 @@ impl JsRingQueue {
 
     #[napi(constructor)]
     pub fn new(options_: Option<JsRingOptions>) -> Result<Self> {
-        guard(|| {
-            Ok(Self::holding(Arc::new(RingQueue::new(options(
-                options_,
-            )?)?)))
-        })
+        guard(|| Ok(Self::holding(Arc::new(RingQueue::new(options(options_)?)?))))
     }
 
     #[napi(factory)]
