@@ -60,13 +60,14 @@ for (const [loc, meta] of Object.entries(pkgs)) {
     const { os, cpu, libc } = platformOf(dep);
     if (!os && !cpu) continue; // not a platform package: leave it to npm
     const version = range.replace(/^[\^~=]/, '');
+    // Keys in the order npm itself writes them, so a later `npm install` leaves the file as is.
     pkgs[`node_modules/${dep}`] = {
       version,
+      ...(cpu ? { cpu: [cpu] } : {}),
       ...(meta.dev ? { dev: true } : {}),
+      ...(libc ? { libc: [libc] } : {}),
       optional: true,
       ...(os ? { os: [os === 'wasm32' ? 'wasi' : os] } : {}),
-      ...(cpu ? { cpu: [cpu] } : {}),
-      ...(libc ? { libc: [libc] } : {}),
     };
     added++;
   }
