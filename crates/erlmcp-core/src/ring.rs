@@ -57,13 +57,20 @@ impl RingOptions {
 
     /// Depth at which pushes are rejected: `ceil(capacity * reject_at)`, at least 1.
     pub fn reject_limit(&self) -> u32 {
-        ((f64::from(self.capacity) * self.reject_at).ceil() as u32).clamp(1, self.capacity)
+        mark(self.capacity, self.reject_at)
     }
 
     /// Depth (after a push) from which the push answers warn: `ceil(capacity * warn_at)`.
     pub fn warn_limit(&self) -> u32 {
-        ((f64::from(self.capacity) * self.warn_at).ceil() as u32).clamp(1, self.capacity)
+        mark(self.capacity, self.warn_at)
     }
+}
+
+/// `ceil(capacity * fraction)` in `1..=capacity`, as exact decimal arithmetic would give it.
+/// A plain `f64` ceil is off by one where the product lands a hair above an integer
+/// (`100.0 * 0.07` is 7.000000000000001), so a tolerance far below one frame is taken off first.
+fn mark(capacity: u32, fraction: f64) -> u32 {
+    ((f64::from(capacity) * fraction - 1e-6).ceil() as u32).clamp(1, capacity)
 }
 
 /// What a push did. The numeric values are part of the JS API.
@@ -366,6 +373,28 @@ mod tests {
             .reject_limit(),
             1
         );
+    }
+
+    #[test]
+    fn marks_equal_exact_integer_rounding() {
+        // Every capacity 1..=1000 at every whole percentage: ceil(capacity * pct / 100) exactly.
+        for capacity in 1..=1000u32 {
+            for pct in 1..=100u32 {
+                let o = RingOptions {
+                    capacity,
+                    warn_at: f64::from(pct) / 100.0,
+                    reject_at: 1.0,
+                };
+                let exact = (capacity * pct).div_ceil(100).max(1);
+                assert_eq!(o.warn_limit(), exact, "capacity {capacity}, {pct} %");
+            }
+        }
+        let o = RingOptions {
+            capacity: 100,
+            warn_at: 0.07,
+            reject_at: 0.07,
+        };
+        assert_eq!(o.reject_limit(), 7);
     }
 
     #[test]
