@@ -14,7 +14,18 @@ export type ErrorCode =
   | 'ERR_FRAME_TOO_LARGE'
   | 'ERR_CIRCUIT_OPEN'
   | 'ERR_PANIC'
-  | 'ERR_NATIVE';
+  | 'ERR_NATIVE'
+  // MCP layer (src/mcp, src/transports)
+  | 'ERR_NOT_CONNECTED'
+  | 'ERR_CONNECTION_CLOSED'
+  | 'ERR_ALREADY_STARTED'
+  | 'ERR_ALREADY_REGISTERED'
+  | 'ERR_MESSAGE_TOO_LARGE'
+  | 'ERR_SLOW_CONSUMER'
+  | 'ERR_TRANSPORT'
+  | 'ERR_HTTP_STATUS'
+  | 'ERR_CAPABILITY'
+  | 'ERR_TIMEOUT';
 
 /** An error with a stable `code`. */
 export class ErlmcpError extends Error {

@@ -1,0 +1,188 @@
+/**
+ * JSON-RPC 2.0 wire types, error codes and message classification. Everything on the wire goes
+ * through here; nothing in this file knows about MCP methods.
+ */
+
+/** A request id: JSON-RPC allows strings and numbers (MCP forbids null on requests). */
+export type RequestId = string | number;
+
+export interface JsonRpcRequest {
+  jsonrpc: '2.0';
+  id: RequestId;
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export interface JsonRpcNotification {
+  jsonrpc: '2.0';
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export interface JsonRpcResult {
+  jsonrpc: '2.0';
+  id: RequestId;
+  result: Record<string, unknown>;
+}
+
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+export interface JsonRpcErrorResponse {
+  jsonrpc: '2.0';
+  /** null only when the request's id could not be read (parse error, invalid request). */
+  id: RequestId | null;
+  error: JsonRpcErrorObject;
+}
+
+export type JsonRpcResponse = JsonRpcResult | JsonRpcErrorResponse;
+export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
+
+/**
+ * Wire error codes. The standard JSON-RPC ones, the MCP ones, and erlmcp's backpressure and
+ * lifecycle codes in the implementation-defined range -32000..-32019 (docs/errors.md). -32000
+ * and -32001 keep the meanings the official SDK gives them.
+ */
+export const ErrorCode = {
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+  /** The connection closed before the response arrived (client side). */
+  CONNECTION_CLOSED: -32000,
+  /** The request timed out (client side, or a server handler over its deadline). */
+  REQUEST_TIMEOUT: -32001,
+  /** MCP: resources/read of a URI no resource or template serves. */
+  RESOURCE_NOT_FOUND: -32002,
+  /** The session's token bucket is empty; `data.retryAfterMs` says when a token is back. */
+  RATE_LIMITED: -32010,
+  /** The session's registry shard holds its maximum of in-flight requests. */
+  SHARD_OVERLOADED: -32011,
+  /** The whole server holds its maximum of in-flight requests. */
+  GLOBAL_OVERLOADED: -32012,
+  /** The global circuit breaker is open after repeated handler failures. */
+  CIRCUIT_OPEN: -32013,
+  /** The session is closing or the server is shutting down; no new requests are taken. */
+  SESSION_CLOSING: -32014,
+  /** A message over the transport's size limit (stdio; HTTP answers 413, WebSocket 1009). */
+  MESSAGE_TOO_LARGE: -32015,
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes that mean "overloaded, try again": HTTP maps them to 429/503 with Retry-After. */
+export function isBackpressureCode(code: number): boolean {
+  return code <= ErrorCode.RATE_LIMITED && code >= ErrorCode.SESSION_CLOSING;
+}
+
+/**
+ * A JSON-RPC error to put on the wire, thrown by handlers or raised by the protocol layer.
+ * Separate from `ErlmcpError` (local, in-process errors): this one is answered to the peer.
+ */
+export class McpError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = 'McpError';
+    this.code = code;
+    this.data = data;
+  }
+
+  toJSON(): JsonRpcErrorObject {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+export function errorResponse(
+  id: RequestId | null,
+  code: number,
+  message: string,
+  data?: unknown,
+): JsonRpcErrorResponse {
+  const error: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };
+  return { jsonrpc: '2.0', id, error };
+}
+
+/** The answer to bytes that are not JSON (or not UTF-8): id null, as JSON-RPC requires. */
+export function parseErrorResponse(detail: string): JsonRpcErrorResponse {
+  return errorResponse(null, ErrorCode.PARSE_ERROR, `Parse error: ${detail}`);
+}
+
+/** What an inbound value is, after {@link classify}. */
+export const Kind = {
+  REQUEST: 0,
+  NOTIFICATION: 1,
+  RESPONSE: 2,
+  INVALID: 3,
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+function isValidId(id: unknown): id is RequestId {
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+}
+
+/**
+ * Classifies a parsed JSON value. On INVALID, {@link invalidReason} explains why and
+ * {@link invalidId} returns the id to answer with (the request's id when it was readable).
+ * Checked in this order so that the common case (a well-formed request) costs four property
+ * reads.
+ */
+export function classify(msg: unknown): Kind {
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return Kind.INVALID;
+  const m = msg as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') return Kind.INVALID;
+  const method = m.method;
+  if (method !== undefined) {
+    if (typeof method !== 'string') return Kind.INVALID;
+    const params = m.params;
+    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+      return Kind.INVALID;
+    }
+    if (!('id' in m)) return Kind.NOTIFICATION;
+    return isValidId(m.id) ? Kind.REQUEST : Kind.INVALID;
+  }
+  if (!isValidId(m.id) && m.id !== null) return Kind.INVALID;
+  const hasResult = 'result' in m;
+  const hasError = 'error' in m;
+  if (hasResult === hasError) return Kind.INVALID;
+  if (hasError) {
+    const e = m.error as Record<string, unknown> | null;
+    if (typeof e !== 'object' || e === null || typeof e.code !== 'number' || typeof e.message !== 'string') {
+      return Kind.INVALID;
+    }
+  }
+  return Kind.RESPONSE;
+}
+
+/** Why {@link classify} said INVALID, for the error message. */
+export function invalidReason(msg: unknown): string {
+  if (Array.isArray(msg)) return 'batches are not supported (MCP 2025-06-18 removed JSON-RPC batching)';
+  if (typeof msg !== 'object' || msg === null) return 'a message must be a JSON object';
+  const m = msg as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') return 'the "jsonrpc" member must be exactly "2.0"';
+  if (m.method !== undefined) {
+    if (typeof m.method !== 'string') return '"method" must be a string';
+    const p = m.params;
+    if (p !== undefined && (typeof p !== 'object' || p === null || Array.isArray(p))) {
+      return '"params" must be an object';
+    }
+    return '"id" must be a string or a finite number';
+  }
+  if ('result' in m && 'error' in m) return 'a response cannot carry both "result" and "error"';
+  if ('result' in m || 'error' in m) return 'malformed response';
+  return 'a message needs "method" (request or notification) or "result"/"error" (response)';
+}
+
+/** The id to answer an INVALID message with: its own id when that id is usable, else null. */
+export function invalidId(msg: unknown): RequestId | null {
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return null;
+  const id = (msg as Record<string, unknown>).id;
+  return isValidId(id) ? id : null;
+}

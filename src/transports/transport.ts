@@ -1,0 +1,36 @@
+import type { JsonRpcMessage, RequestId } from '../mcp/jsonrpc.js';
+
+/** Per-message information a transport hands up with an inbound message. */
+export interface MessageExtra {
+  /** The HTTP request that carried the message (Streamable HTTP only). */
+  requestInfo?: { headers: Record<string, string | string[] | undefined> };
+  /** Authentication information a transport validated, if any. */
+  authInfo?: unknown;
+}
+
+export interface TransportSendOptions {
+  /**
+   * The inbound request this message belongs to (a response, or a notification/request sent
+   * while handling it). Streamable HTTP uses it to pick the stream that carries the message.
+   */
+  relatedRequestId?: RequestId;
+}
+
+/**
+ * The official SDK's `Transport` shape, so that SDK servers and clients can run on our
+ * transports and ours on theirs. Inbound values are handed up as parsed JSON; the protocol
+ * layer validates their shape (answering -32600), because the transport cannot know which
+ * side of the conversation it serves. Bytes that are not JSON are answered by server-side
+ * transports with -32700 and reported through `onerror`.
+ */
+export interface Transport {
+  start(): Promise<void>;
+  send(message: JsonRpcMessage, options?: TransportSendOptions): Promise<void>;
+  close(): Promise<void>;
+  onmessage?: (message: JsonRpcMessage, extra?: MessageExtra) => void;
+  onerror?: (error: Error) => void;
+  onclose?: () => void;
+  sessionId?: string;
+  /** Called by the protocol layer after initialize, with the negotiated version. */
+  setProtocolVersion?: (version: string) => void;
+}
