@@ -1,0 +1,199 @@
+import { ErrorCode, McpError } from '../mcp/jsonrpc.js';
+import type { McpServer } from '../mcp/server.js';
+import type { ServerContext } from '../mcp/server-context.js';
+
+const STYLES = ['bullet points', 'one paragraph', 'one sentence', 'haiku'];
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * The demo toolset `erlmcp serve` runs: one of each kind of thing MCP offers, small enough
+ * to read in a minute. Tools: echo, add (structured output), progress, sleep (cancellable),
+ * ask_llm (sampling round trip). A resource, a resource template with completion, a prompt.
+ */
+export function registerDemoToolset(server: McpServer): void {
+  server.registerTool(
+    'echo',
+    {
+      title: 'Echo',
+      description: 'Returns its message unchanged.',
+      inputSchema: {
+        type: 'object',
+        properties: { message: { type: 'string', description: 'Text to echo' } },
+        required: ['message'],
+        additionalProperties: false,
+      },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args: { message: string }) => ({ content: [{ type: 'text', text: args.message }] }),
+  );
+
+  server.registerTool(
+    'add',
+    {
+      title: 'Add',
+      description: 'Adds two numbers; the sum comes back as structured content.',
+      inputSchema: {
+        type: 'object',
+        properties: { a: { type: 'number' }, b: { type: 'number' } },
+        required: ['a', 'b'],
+      },
+      outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args: { a: number; b: number }) => {
+      const sum = args.a + args.b;
+      return { content: [{ type: 'text', text: String(sum) }], structuredContent: { sum } };
+    },
+  );
+
+  server.registerTool(
+    'progress',
+    {
+      title: 'Progress',
+      description: 'Counts to `steps`, reporting progress after each step (needs a progressToken to see it).',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          steps: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
+          delayMs: { type: 'integer', minimum: 0, maximum: 1000, default: 50 },
+        },
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args: { steps?: number; delayMs?: number }, ctx: ServerContext) => {
+      const steps = args.steps ?? 5;
+      const delayMs = args.delayMs ?? 50;
+      for (let i = 1; i <= steps; i++) {
+        await sleep(delayMs, ctx.signal);
+        await ctx.progress(i, steps, `step ${i} of ${steps}`);
+      }
+      return { content: [{ type: 'text', text: `completed ${steps} steps` }] };
+    },
+  );
+
+  server.registerTool(
+    'sleep',
+    {
+      title: 'Sleep',
+      description: 'Waits `ms` milliseconds; cancel it with notifications/cancelled and it stops at once.',
+      inputSchema: {
+        type: 'object',
+        properties: { ms: { type: 'integer', minimum: 0, maximum: 600_000 } },
+        required: ['ms'],
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args: { ms: number }, ctx: ServerContext) => {
+      await sleep(args.ms, ctx.signal);
+      return { content: [{ type: 'text', text: `slept ${args.ms} ms` }] };
+    },
+  );
+
+  server.registerTool(
+    'ask_llm',
+    {
+      title: 'Ask the client LLM',
+      description: "Asks the client's model a question through sampling/createMessage and returns its answer.",
+      inputSchema: {
+        type: 'object',
+        properties: { question: { type: 'string' }, maxTokens: { type: 'integer', minimum: 1, default: 200 } },
+        required: ['question'],
+      },
+      annotations: { openWorldHint: true },
+    },
+    async (args: { question: string; maxTokens?: number }, ctx: ServerContext) => {
+      if (!ctx.session.clientCapabilities?.sampling) {
+        return { content: [{ type: 'text', text: 'this client does not support sampling' }], isError: true };
+      }
+      const answer = await ctx.sample({
+        messages: [{ role: 'user', content: { type: 'text', text: args.question } }],
+        maxTokens: args.maxTokens ?? 200,
+      });
+      const text = answer.content.type === 'text' ? answer.content.text : `[${answer.content.type} content]`;
+      return { content: [{ type: 'text', text }] };
+    },
+  );
+
+  server.registerResource(
+    'server-info',
+    'erlmcp://server/info',
+    { title: 'Server information', description: 'Name, version and live session count.', mimeType: 'application/json' },
+    (uri) => ({
+      contents: [
+        {
+          uri,
+          mimeType: 'application/json',
+          text: JSON.stringify({
+            name: server.info.name,
+            version: server.info.version,
+            sessions: server.sessions.size,
+          }),
+        },
+      ],
+    }),
+  );
+
+  server.registerResourceTemplate(
+    'greeting',
+    'erlmcp://greeting/{name}',
+    {
+      title: 'Greeting',
+      description: 'A greeting for {name}.',
+      mimeType: 'text/plain',
+      complete: {
+        name: (value) =>
+          ['Ada', 'Alan', 'Barbara', 'Grace', 'Joe'].filter((n) => n.toLowerCase().startsWith(value.toLowerCase())),
+      },
+    },
+    (uri, vars) => {
+      const name = vars.name;
+      if (typeof name !== 'string' || name.length === 0) {
+        throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: the greeting needs a name');
+      }
+      return { contents: [{ uri, mimeType: 'text/plain', text: `Hello, ${name}!` }] };
+    },
+  );
+
+  server.registerPrompt(
+    'summarize',
+    {
+      title: 'Summarize',
+      description: 'Asks for a summary of a text in a given style.',
+      arguments: [
+        { name: 'text', description: 'The text to summarize', required: true },
+        { name: 'style', description: `One of: ${STYLES.join(', ')}` },
+      ],
+      complete: { style: (value) => STYLES.filter((s) => s.startsWith(value)) },
+    },
+    (args) => ({
+      description: 'Summarize a text',
+      messages: [
+        {
+          role: 'user',
+          content: {
+            type: 'text',
+            text: `Summarize the following as ${args.style ?? 'one paragraph'}:\n\n${args.text}`,
+          },
+        },
+      ],
+    }),
+  );
+}

@@ -1,0 +1,100 @@
+import { invalidArg } from '../../core/errors.js';
+import { ErrorCode, McpError } from '../jsonrpc.js';
+import { paginate } from '../pagination.js';
+import type { ServerContext } from '../server-context.js';
+import type { GetPromptResult, Prompt, PromptArgument } from '../types.js';
+import type { Completer } from './resources.js';
+import { cursorOf } from './tools.js';
+
+export interface PromptConfig {
+  title?: string;
+  description?: string;
+  /** The prompt's arguments; `required` ones must be present in `prompts/get`. */
+  arguments?: PromptArgument[];
+  /** Completers by argument name, for `completion/complete`. */
+  complete?: Record<string, Completer>;
+  _meta?: Record<string, unknown>;
+}
+
+export type PromptHandler = (
+  args: Record<string, string>,
+  ctx: ServerContext,
+) => GetPromptResult | Promise<GetPromptResult>;
+
+interface Entry {
+  prompt: Prompt;
+  handler: PromptHandler;
+  complete: Record<string, Completer> | undefined;
+}
+
+export interface RegisteredPrompt {
+  remove(): void;
+}
+
+/** The prompts of one server and the `prompts/*` methods over them. */
+export class PromptSet {
+  readonly #entries = new Map<string, Entry>();
+  readonly #changed: () => void;
+
+  constructor(onChange: () => void) {
+    this.#changed = onChange;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  add(name: string, config: PromptConfig, handler: PromptHandler): RegisteredPrompt {
+    if (typeof name !== 'string' || name.length === 0) throw invalidArg('prompt name must be a non-empty string');
+    if (this.#entries.has(name)) throw invalidArg(`prompt ${JSON.stringify(name)} is already registered`);
+    if (typeof handler !== 'function') throw invalidArg(`prompt ${JSON.stringify(name)} needs a handler function`);
+    const prompt: Prompt = { name };
+    if (config.title !== undefined) prompt.title = config.title;
+    if (config.description !== undefined) prompt.description = config.description;
+    if (config.arguments !== undefined) prompt.arguments = config.arguments;
+    if (config._meta !== undefined) prompt._meta = config._meta;
+    this.#entries.set(name, { prompt, handler, complete: config.complete });
+    this.#changed();
+    return { remove: () => this.#entries.delete(name) && this.#changed() };
+  }
+
+  list(params: Record<string, unknown>, pageSize: number) {
+    const all = [...this.#entries.values()].map((e) => e.prompt);
+    const { page, nextCursor } = paginate(all, cursorOf(params), pageSize);
+    return nextCursor === undefined ? { prompts: page } : { prompts: page, nextCursor };
+  }
+
+  /** `prompts/get`: checks required arguments and that every value is a string. */
+  get(params: Record<string, unknown>, ctx: ServerContext): GetPromptResult | Promise<GetPromptResult> {
+    const name = params.name;
+    if (typeof name !== 'string')
+      throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "name" must be a string');
+    const entry = this.#entries.get(name);
+    if (!entry) throw new McpError(ErrorCode.INVALID_PARAMS, `Unknown prompt: ${name}`, { name });
+    const raw = params.arguments ?? {};
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "arguments" must be an object of strings');
+    }
+    const args = raw as Record<string, unknown>;
+    for (const [k, v] of Object.entries(args)) {
+      if (typeof v !== 'string') {
+        throw new McpError(ErrorCode.INVALID_PARAMS, `Invalid params: argument ${JSON.stringify(k)} must be a string`);
+      }
+    }
+    for (const a of entry.prompt.arguments ?? []) {
+      if (a.required && args[a.name] === undefined) {
+        throw new McpError(
+          ErrorCode.INVALID_PARAMS,
+          `Invalid params: prompt ${name} requires argument ${JSON.stringify(a.name)}`,
+        );
+      }
+    }
+    return entry.handler(args as Record<string, string>, ctx);
+  }
+
+  completer(name: string, argument: string): Completer | undefined {
+    const entry = this.#entries.get(name);
+    if (!entry) throw new McpError(ErrorCode.INVALID_PARAMS, `Invalid params: unknown prompt ${name}`);
+    return entry.complete?.[argument];
+  }
+}

@@ -1,0 +1,162 @@
+import { invalidArg } from '../../core/errors.js';
+import { ErrorCode, McpError } from '../jsonrpc.js';
+import { paginate } from '../pagination.js';
+import type { ServerContext } from '../server-context.js';
+import type { ReadResourceResult, Resource, ResourceTemplate } from '../types.js';
+import { UriTemplate } from '../uri-template.js';
+import { cursorOf } from './tools.js';
+
+/** Metadata of a resource or template (everything but its uri/name). */
+export interface ResourceConfig {
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  size?: number;
+  annotations?: Resource['annotations'];
+  _meta?: Record<string, unknown>;
+}
+
+export type ReadResourceHandler = (uri: string, ctx: ServerContext) => ReadResourceResult | Promise<ReadResourceResult>;
+
+/** Template variables as matched from the URI (exploded variables give arrays). */
+export type TemplateVariables = Record<string, string | string[]>;
+
+export type ReadTemplateHandler = (
+  uri: string,
+  variables: TemplateVariables,
+  ctx: ServerContext,
+) => ReadResourceResult | Promise<ReadResourceResult>;
+
+/** Completes one template variable or prompt argument from what the user typed so far. */
+export type Completer = (value: string, context: { arguments: Record<string, string> }) => string[] | Promise<string[]>;
+
+export interface ResourceTemplateConfig extends ResourceConfig {
+  /** Lists the concrete resources this template currently serves (merged into resources/list). */
+  list?: (ctx: ServerContext) => Resource[] | Promise<Resource[]>;
+  /** Completers by variable name, for `completion/complete`. */
+  complete?: Record<string, Completer>;
+}
+
+interface Static {
+  resource: Resource;
+  read: ReadResourceHandler;
+}
+
+interface Templated {
+  descriptor: ResourceTemplate;
+  template: UriTemplate;
+  read: ReadTemplateHandler;
+  list: ResourceTemplateConfig['list'];
+  complete: Record<string, Completer> | undefined;
+}
+
+/** A handle to remove a registered resource or template. */
+export interface RegisteredResource {
+  remove(): void;
+}
+
+function describe<T extends object>(base: T, config: ResourceConfig): T {
+  const out = base as T & ResourceConfig;
+  for (const k of ['title', 'description', 'mimeType', 'size', 'annotations', '_meta'] as const) {
+    if (config[k] !== undefined) (out as Record<string, unknown>)[k] = config[k];
+  }
+  return out;
+}
+
+/** The resources and resource templates of one server and the `resources/*` methods. */
+export class ResourceSet {
+  readonly #static = new Map<string, Static>();
+  readonly #templates = new Map<string, Templated>();
+  readonly #changed: () => void;
+
+  constructor(onChange: () => void) {
+    this.#changed = onChange;
+  }
+
+  get size(): number {
+    return this.#static.size + this.#templates.size;
+  }
+
+  addResource(name: string, uri: string, config: ResourceConfig, read: ReadResourceHandler): RegisteredResource {
+    if (typeof uri !== 'string' || uri.length === 0) throw invalidArg('resource uri must be a non-empty string');
+    if (typeof name !== 'string' || name.length === 0) throw invalidArg('resource name must be a non-empty string');
+    if (this.#static.has(uri)) throw invalidArg(`resource ${JSON.stringify(uri)} is already registered`);
+    if (typeof read !== 'function') throw invalidArg(`resource ${JSON.stringify(uri)} needs a read function`);
+    this.#static.set(uri, { resource: describe({ uri, name }, config), read });
+    this.#changed();
+    return { remove: () => this.#static.delete(uri) && this.#changed() };
+  }
+
+  addTemplate(
+    name: string,
+    uriTemplate: string,
+    config: ResourceTemplateConfig,
+    read: ReadTemplateHandler,
+  ): RegisteredResource {
+    if (typeof name !== 'string' || name.length === 0) throw invalidArg('template name must be a non-empty string');
+    if (this.#templates.has(uriTemplate))
+      throw invalidArg(`template ${JSON.stringify(uriTemplate)} is already registered`);
+    if (typeof read !== 'function') throw invalidArg(`template ${JSON.stringify(uriTemplate)} needs a read function`);
+    const template = new UriTemplate(uriTemplate);
+    const { list, complete, ...meta } = config;
+    this.#templates.set(uriTemplate, {
+      descriptor: describe({ uriTemplate, name }, meta),
+      template,
+      read,
+      list,
+      complete,
+    });
+    this.#changed();
+    return { remove: () => this.#templates.delete(uriTemplate) && this.#changed() };
+  }
+
+  /** True when `uri` is served by a resource or a template. */
+  has(uri: string): boolean {
+    if (this.#static.has(uri)) return true;
+    for (const t of this.#templates.values()) if (t.template.match(uri)) return true;
+    return false;
+  }
+
+  /** `resources/list`: static resources, then what each template's `list` returns. */
+  async list(params: Record<string, unknown>, ctx: ServerContext, pageSize: number) {
+    const all: Resource[] = [...this.#static.values()].map((s) => s.resource);
+    for (const t of this.#templates.values()) if (t.list) all.push(...(await t.list(ctx)));
+    const { page, nextCursor } = paginate(all, cursorOf(params), pageSize);
+    return nextCursor === undefined ? { resources: page } : { resources: page, nextCursor };
+  }
+
+  /** `resources/templates/list`. */
+  listTemplates(params: Record<string, unknown>, pageSize: number) {
+    const all = [...this.#templates.values()].map((t) => t.descriptor);
+    const { page, nextCursor } = paginate(all, cursorOf(params), pageSize);
+    return nextCursor === undefined ? { resourceTemplates: page } : { resourceTemplates: page, nextCursor };
+  }
+
+  /** `resources/read`: an exact resource first, then templates in registration order. */
+  read(params: Record<string, unknown>, ctx: ServerContext): ReadResourceResult | Promise<ReadResourceResult> {
+    const uri = uriOf(params);
+    const s = this.#static.get(uri);
+    if (s) return s.read(uri, ctx);
+    for (const t of this.#templates.values()) {
+      const vars = t.template.match(uri);
+      if (vars) return t.read(uri, vars, ctx);
+    }
+    throw new McpError(ErrorCode.RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
+  }
+
+  /** The completer of a template variable, if the template declared one. */
+  completer(uriTemplate: string, variable: string): Completer | undefined {
+    const t = this.#templates.get(uriTemplate);
+    if (!t) throw new McpError(ErrorCode.INVALID_PARAMS, `Invalid params: no resource template ${uriTemplate}`);
+    return t.complete?.[variable];
+  }
+}
+
+/** The `uri` param of resources/read, subscribe and unsubscribe. */
+export function uriOf(params: Record<string, unknown>): string {
+  const uri = params.uri;
+  if (typeof uri !== 'string' || uri.length === 0) {
+    throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "uri" must be a non-empty string');
+  }
+  return uri;
+}

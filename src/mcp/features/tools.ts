@@ -1,0 +1,184 @@
+import { invalidArg } from '../../core/errors.js';
+import { ErrorCode, McpError } from '../jsonrpc.js';
+import { paginate } from '../pagination.js';
+import { compileSchema, type Validate } from '../schema.js';
+import type { ServerContext } from '../server-context.js';
+import type { CallToolResult, JsonSchema, Tool, ToolAnnotations } from '../types.js';
+
+/** How a tool describes itself in `tools/list`. */
+export interface ToolConfig {
+  title?: string;
+  description?: string;
+  /** JSON Schema of the arguments (default: an object with any properties). */
+  inputSchema?: JsonSchema;
+  /** JSON Schema of `structuredContent`; when set, every successful result must carry it. */
+  outputSchema?: JsonSchema;
+  annotations?: ToolAnnotations;
+  _meta?: Record<string, unknown>;
+}
+
+/** A tool's implementation. Throwing an Error makes an `isError` result; throwing an McpError answers with that JSON-RPC error. */
+// biome-ignore lint/suspicious/noExplicitAny: arguments are validated against the tool's schema at run time
+export type ToolHandler<A = any> = (args: A, ctx: ServerContext) => CallToolResult | Promise<CallToolResult>;
+
+const ANY_OBJECT: JsonSchema = { type: 'object' };
+
+interface Entry {
+  tool: Tool;
+  handler: ToolHandler;
+  validateInput: Validate;
+  validateOutput: Validate | undefined;
+  enabled: boolean;
+}
+
+/** A registered tool: disable, enable, update or remove it (clients get `list_changed`). */
+export interface RegisteredTool {
+  readonly name: string;
+  readonly enabled: boolean;
+  enable(): void;
+  disable(): void;
+  update(config: ToolConfig, handler?: ToolHandler): void;
+  remove(): void;
+}
+
+/** The tools of one server and the `tools/*` methods over them. */
+export class ToolSet {
+  readonly #entries = new Map<string, Entry>();
+  #listed: Tool[] | undefined;
+  readonly #changed: () => void;
+
+  constructor(onChange: () => void) {
+    this.#changed = onChange;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  add(name: string, config: ToolConfig, handler: ToolHandler): RegisteredTool {
+    if (typeof name !== 'string' || name.length === 0) throw invalidArg('tool name must be a non-empty string');
+    if (this.#entries.has(name)) throw invalidArg(`tool ${JSON.stringify(name)} is already registered`);
+    if (typeof handler !== 'function') throw invalidArg(`tool ${JSON.stringify(name)} needs a handler function`);
+    this.#entries.set(name, this.#entry(name, config, handler, true));
+    this.#touch();
+    const set = this;
+    return {
+      name,
+      get enabled() {
+        return set.#entries.get(name)?.enabled ?? false;
+      },
+      enable: () => set.#setEnabled(name, true),
+      disable: () => set.#setEnabled(name, false),
+      update: (c, h) => {
+        const old = set.#entries.get(name);
+        if (!old) throw invalidArg(`tool ${JSON.stringify(name)} was removed`);
+        set.#entries.set(name, set.#entry(name, c, h ?? old.handler, old.enabled));
+        set.#touch();
+      },
+      remove: () => {
+        if (set.#entries.delete(name)) set.#touch();
+      },
+    };
+  }
+
+  #entry(name: string, config: ToolConfig, handler: ToolHandler, enabled: boolean): Entry {
+    const inputSchema = config.inputSchema ?? ANY_OBJECT;
+    const tool: Tool = { name, inputSchema };
+    if (config.title !== undefined) tool.title = config.title;
+    if (config.description !== undefined) tool.description = config.description;
+    if (config.outputSchema !== undefined) tool.outputSchema = config.outputSchema;
+    if (config.annotations !== undefined) tool.annotations = config.annotations;
+    if (config._meta !== undefined) tool._meta = config._meta;
+    // Compiled once here, never per call.
+    const validateInput = compileSchema(inputSchema);
+    const validateOutput = config.outputSchema ? compileSchema(config.outputSchema) : undefined;
+    return { tool, handler, validateInput, validateOutput, enabled };
+  }
+
+  #setEnabled(name: string, enabled: boolean): void {
+    const e = this.#entries.get(name);
+    if (!e || e.enabled === enabled) return;
+    e.enabled = enabled;
+    this.#touch();
+  }
+
+  #touch(): void {
+    this.#listed = undefined;
+    this.#changed();
+  }
+
+  /** `tools/list`: enabled tools in registration order, paginated. */
+  list(params: Record<string, unknown>, pageSize: number): { tools: Tool[]; nextCursor?: string } {
+    if (!this.#listed) this.#listed = [...this.#entries.values()].filter((e) => e.enabled).map((e) => e.tool);
+    const { page, nextCursor } = paginate(this.#listed, cursorOf(params), pageSize);
+    return nextCursor === undefined ? { tools: page } : { tools: page, nextCursor };
+  }
+
+  /** `tools/call`. */
+  call(params: Record<string, unknown>, ctx: ServerContext): CallToolResult | Promise<CallToolResult> {
+    const name = params.name;
+    if (typeof name !== 'string')
+      throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "name" must be a string');
+    const entry = this.#entries.get(name);
+    if (!entry?.enabled) throw new McpError(ErrorCode.INVALID_PARAMS, `Unknown tool: ${name}`, { name });
+    const args = params.arguments ?? {};
+    // MCP 2025-11-25: argument validation failures are tool execution errors (isError), so
+    // that the model sees them and can correct itself.
+    const checked = entry.validateInput(args, 'arguments');
+    if (!checked.ok) return errorResult(`Invalid arguments for tool ${name}: ${checked.message}`);
+    let out: CallToolResult | Promise<CallToolResult>;
+    try {
+      out = entry.handler(args, ctx);
+    } catch (err) {
+      return failed(err);
+    }
+    if (out instanceof Promise) return out.then((r) => finish(entry, r), failed);
+    return finish(entry, out);
+  }
+}
+
+function cursorOf(params: Record<string, unknown>): string | undefined {
+  const c = params.cursor;
+  if (c === undefined || c === null) return undefined;
+  if (typeof c !== 'string') throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "cursor" must be a string');
+  return c;
+}
+
+export { cursorOf };
+
+function errorResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+function failed(err: unknown): CallToolResult {
+  if (err instanceof McpError) throw err;
+  return errorResult(err instanceof Error ? err.message : String(err));
+}
+
+function finish(entry: Entry, result: CallToolResult): CallToolResult {
+  if (typeof result !== 'object' || result === null) {
+    throw new McpError(ErrorCode.INTERNAL_ERROR, `tool ${entry.tool.name} returned no result object`);
+  }
+  if (result.isError) return result;
+  const sc = result.structuredContent;
+  if (entry.validateOutput) {
+    if (sc === undefined) {
+      throw new McpError(
+        ErrorCode.INTERNAL_ERROR,
+        `tool ${entry.tool.name} has an outputSchema but returned no structuredContent`,
+      );
+    }
+    const checked = entry.validateOutput(sc, 'structuredContent');
+    if (!checked.ok) {
+      throw new McpError(
+        ErrorCode.INTERNAL_ERROR,
+        `tool ${entry.tool.name} returned structuredContent that does not match its outputSchema: ${checked.message}`,
+      );
+    }
+  }
+  if (result.content === undefined) {
+    // Older clients read only `content`: give them the structured result as text too.
+    return { ...result, content: sc === undefined ? [] : [{ type: 'text', text: JSON.stringify(sc) }] };
+  }
+  return result;
+}

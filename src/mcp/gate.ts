@@ -1,0 +1,120 @@
+import { AdmissionControl, type AdmissionOptions } from '../core/admission.js';
+import { type BreakerOptions, CircuitBreaker } from '../core/breaker.js';
+import { type BucketOptions, TokenBuckets } from '../core/bucket.js';
+import { ErlmcpError } from '../core/errors.js';
+import { ShardedRegistry } from '../core/registry.js';
+import { AdmitCode, Router } from '../core/router.js';
+import { ErrorCode, McpError } from './jsonrpc.js';
+
+/** Limits every session's inbound requests pass through. Defaults are the seeds'. */
+export interface GateOptions {
+  /** Registry and admission shards, a power of two in 1..1024 (default 64). */
+  shards?: number;
+  /** Per-session token bucket (default capacity 1,000, refill 10,000/s). */
+  bucket?: BucketOptions;
+  /** In-flight requests per shard (default 10,000) and in total (default 500,000). */
+  admission?: Omit<AdmissionOptions, 'shards'>;
+  /** The global circuit breaker (default: 5 consecutive failures, open 30 s, 3 trials). */
+  breaker?: BreakerOptions;
+  /** retryAfterMs suggested when a shard or the server is at its in-flight maximum (default 100). */
+  overloadRetryMs?: number;
+}
+
+/** A session's place in the gate. */
+export interface GateTicket {
+  readonly handle: number;
+  readonly shard: number;
+}
+
+const REASONS: Record<number, [code: number, reason: string, message: string]> = {
+  [AdmitCode.RATE_LIMITED]: [ErrorCode.RATE_LIMITED, 'rate_limited', 'Rate limit exceeded for this session'],
+  [AdmitCode.SHARD_OVERLOADED]: [
+    ErrorCode.SHARD_OVERLOADED,
+    'shard_overloaded',
+    'Server overloaded (session shard at capacity)',
+  ],
+  [AdmitCode.GLOBAL_OVERLOADED]: [
+    ErrorCode.GLOBAL_OVERLOADED,
+    'global_overloaded',
+    'Server overloaded (global capacity reached)',
+  ],
+  [AdmitCode.CIRCUIT_OPEN]: [
+    ErrorCode.CIRCUIT_OPEN,
+    'circuit_open',
+    'Server circuit breaker is open after repeated failures',
+  ],
+  [AdmitCode.UNKNOWN_HANDLE]: [ErrorCode.SESSION_CLOSING, 'session_closing', 'Session is not registered (closing)'],
+};
+
+/**
+ * The native backpressure path for MCP sessions: each session gets a handle in a sharded
+ * registry (session id -> handle); each inbound request costs one `Router.admit(handle)`
+ * (token bucket, shard admission, breaker), and a refusal becomes a documented JSON-RPC error.
+ * One gate can serve many McpServers; its parts are exposed for metrics.
+ */
+export class Gate {
+  readonly registry: ShardedRegistry;
+  readonly buckets: TokenBuckets;
+  readonly admission: AdmissionControl;
+  readonly breaker: CircuitBreaker;
+  readonly router: Router;
+  readonly #breakerOpenMs: number;
+  readonly #overloadRetryMs: number;
+  readonly #free: number[] = [];
+  #nextHandle = 0;
+
+  constructor(options: GateOptions = {}) {
+    const shards = options.shards ?? 64;
+    this.registry = new ShardedRegistry({ shards });
+    this.buckets = new TokenBuckets({ capacity: 1_000, refillPerSec: 10_000, ...options.bucket });
+    this.admission = new AdmissionControl({ maxPerShard: 10_000, maxGlobal: 500_000, ...options.admission, shards });
+    this.breaker = new CircuitBreaker(options.breaker);
+    this.router = new Router({
+      registry: this.registry,
+      buckets: this.buckets,
+      admission: this.admission,
+      breaker: this.breaker,
+    });
+    this.#breakerOpenMs = options.breaker?.openMs ?? 30_000;
+    this.#overloadRetryMs = options.overloadRetryMs ?? 100;
+  }
+
+  /** Registers a session id; ERR_ALREADY_REGISTERED when the id is taken. */
+  open(sessionId: string): GateTicket {
+    const handle = this.#free.pop() ?? this.#nextHandle++;
+    if (!this.registry.register(sessionId, handle)) {
+      this.#free.push(handle);
+      throw new ErlmcpError('ERR_ALREADY_REGISTERED', `session id ${JSON.stringify(sessionId)} is already registered`);
+    }
+    return { handle, shard: this.registry.shardOfHandle(handle) ?? this.registry.shardOf(sessionId) };
+  }
+
+  /** Removes a session: its registry entry and token bucket; the handle is reused later. */
+  close(sessionId: string, ticket: GateTicket): void {
+    if (this.registry.unregister(sessionId) !== ticket.handle) return;
+    this.buckets.remove(ticket.handle);
+    this.#free.push(ticket.handle);
+  }
+
+  /** Sessions registered. */
+  get sessions(): number {
+    return this.#nextHandle - this.#free.length;
+  }
+
+  /** The error answering a refused admission (`code` from Router.admit, not OK). */
+  rejection(code: number, handle: number): McpError {
+    const entry = REASONS[code];
+    if (!entry) return new McpError(ErrorCode.INTERNAL_ERROR, `unexpected admission verdict ${code}`);
+    const [wire, reason, message] = entry;
+    return new McpError(wire, message, { reason, retryAfterMs: this.#retryAfter(code, handle) });
+  }
+
+  #retryAfter(code: number, handle: number): number {
+    if (code === AdmitCode.RATE_LIMITED) return Math.max(1, this.buckets.retryAfterMs(handle, 1));
+    if (code === AdmitCode.CIRCUIT_OPEN) {
+      const left = this.#breakerOpenMs - this.breaker.stats().lastTransitionMsAgo;
+      return Math.max(1, Math.ceil(left));
+    }
+    return this.#overloadRetryMs;
+  }
+}

@@ -1,0 +1,396 @@
+import { ErlmcpError } from '../core/errors.js';
+import type { MessageExtra, Transport } from '../transports/transport.js';
+import type { RequestContext } from './context.js';
+import {
+  classify,
+  ErrorCode,
+  errorResponse,
+  invalidId,
+  invalidReason,
+  type JsonRpcErrorResponse,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  Kind,
+  McpError,
+  type RequestId,
+} from './jsonrpc.js';
+import type { Progress } from './types.js';
+
+/** Options of one outgoing request. */
+export interface RequestOptions {
+  /** Aborting sends `notifications/cancelled` to the peer and rejects with the abort reason. */
+  signal?: AbortSignal;
+  /** Milliseconds before the request fails with REQUEST_TIMEOUT (default: the peer's). */
+  timeoutMs?: number;
+  /** Asks the peer for progress (adds `_meta.progressToken`) and receives it here. */
+  onprogress?: (progress: Progress) => void;
+  /** Restart the timeout whenever progress arrives (default false). */
+  resetTimeoutOnProgress?: boolean;
+  /** The inbound request this one is sent on behalf of (Streamable HTTP routes by it). */
+  relatedRequestId?: RequestId;
+}
+
+/** A handler of one inbound method. */
+export type MethodHandler<C extends RequestContext = RequestContext> = (
+  params: Record<string, unknown>,
+  ctx: C,
+) => unknown;
+
+interface Pending {
+  resolve: (value: Record<string, unknown>) => void;
+  reject: (reason: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  timeoutMs: number;
+  onprogress: ((progress: Progress) => void) | undefined;
+  resetOnProgress: boolean;
+  signal: AbortSignal | undefined;
+  onabort: (() => void) | undefined;
+}
+
+const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/**
+ * One end of an MCP conversation over one transport, shared by the server session and the
+ * client: outgoing requests (ids, timeouts, progress, cancellation), inbound requests (dispatch,
+ * cancellation, exactly one answer each), and the transport's lifecycle. Subclasses decide
+ * which inbound requests are admitted and what happens when one settles.
+ */
+export abstract class Peer<C extends RequestContext = RequestContext> {
+  /** Default timeout of outgoing requests in ms (60 s, as the official SDK). */
+  requestTimeoutMs = 60_000;
+  protected transport: Transport | undefined;
+  #nextId = 0;
+  readonly #pending = new Map<RequestId, Pending>();
+  readonly #inbound = new Map<RequestId, C>();
+  #closed = false;
+
+  /** Methods this peer answers. */
+  protected abstract handlerFor(method: string): MethodHandler<C> | undefined;
+  /** Builds the context handed to a handler (one object per request). */
+  protected abstract createContext(request: JsonRpcRequest, extra: MessageExtra | undefined): C;
+  /** Inbound notifications other than progress and cancellation. */
+  protected abstract handleNotification(notification: JsonRpcNotification): void;
+
+  /**
+   * Decides whether an inbound request is served. Returns the error to answer instead, or
+   * undefined to go on; a request admitted here gets exactly one {@link onSettled} later.
+   */
+  protected admit(_request: JsonRpcRequest): McpError | undefined {
+    return undefined;
+  }
+
+  /** An admitted request ended (answered, failed, cancelled, timed out or dropped at close). */
+  protected onSettled(_ctx: C, _ok: boolean): void {}
+
+  /** Errors that have no request to answer (transport errors, unanswerable replies). */
+  onerror?: (error: Error) => void;
+  /** Called once when the transport closes. */
+  onclose?: () => void;
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Inbound requests currently being handled. */
+  get inFlight(): number {
+    return this.#inbound.size;
+  }
+
+  /** Outgoing requests waiting for their answer. */
+  get pendingRequests(): number {
+    return this.#pending.size;
+  }
+
+  protected attach(transport: Transport): void {
+    if (this.transport) throw new ErlmcpError('ERR_ALREADY_STARTED', 'already connected to a transport');
+    this.transport = transport;
+    transport.onmessage = (message, extra) => this.receive(message, extra);
+    transport.onerror = (error) => this.reportError(error);
+    transport.onclose = () => this.handleClose();
+  }
+
+  protected reportError(error: Error): void {
+    this.onerror?.(error);
+  }
+
+  /** Sends one message; a failure is reported through onerror (the peer may be gone). */
+  protected post(message: JsonRpcMessage, relatedRequestId?: RequestId): void {
+    const t = this.transport;
+    if (!t || this.#closed) return;
+    const sent = relatedRequestId === undefined ? t.send(message) : t.send(message, { relatedRequestId });
+    sent.catch((err: unknown) => this.reportError(asError(err)));
+  }
+
+  /** Sends a notification. */
+  notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {
+    const t = this.transport;
+    if (!t || this.#closed) return Promise.reject(notConnected());
+    const message: JsonRpcNotification =
+      params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    return relatedRequestId === undefined ? t.send(message) : t.send(message, { relatedRequestId });
+  }
+
+  /** Sends a request and resolves with its result; rejects with an McpError on an error answer. */
+  request<T = Record<string, unknown>>(
+    method: string,
+    params?: Record<string, unknown>,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    const t = this.transport;
+    if (!t || this.#closed) return Promise.reject(notConnected());
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this.#nextId++;
+    let p = params;
+    if (options.onprogress) {
+      const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
+      p = { ...params, _meta: { ...meta, progressToken: id } };
+    }
+    const message: JsonRpcRequest =
+      p === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: p };
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending = {
+        resolve: resolve as (v: Record<string, unknown>) => void,
+        reject,
+        timer: undefined,
+        timeoutMs: options.timeoutMs ?? this.requestTimeoutMs,
+        onprogress: options.onprogress,
+        resetOnProgress: options.resetTimeoutOnProgress ?? false,
+        signal,
+        onabort: undefined,
+      };
+      this.#pending.set(id, pending);
+      this.#arm(id, pending);
+      if (signal) {
+        pending.onabort = () => this.#cancelOutgoing(id, signal.reason);
+        signal.addEventListener('abort', pending.onabort, { once: true });
+      }
+      const sent =
+        options.relatedRequestId === undefined
+          ? t.send(message)
+          : t.send(message, { relatedRequestId: options.relatedRequestId });
+      sent.catch((err: unknown) => {
+        if (this.#take(id)) reject(asError(err));
+      });
+    });
+  }
+
+  #arm(id: RequestId, pending: Pending): void {
+    if (!Number.isFinite(pending.timeoutMs) || pending.timeoutMs <= 0) return;
+    pending.timer = setTimeout(() => {
+      if (!this.#take(id)) return;
+      this.#sendCancelled(id, 'timeout');
+      pending.reject(
+        new McpError(ErrorCode.REQUEST_TIMEOUT, `request timed out after ${pending.timeoutMs} ms`, {
+          timeoutMs: pending.timeoutMs,
+        }),
+      );
+    }, pending.timeoutMs);
+    pending.timer.unref?.();
+  }
+
+  /** Removes a pending request and its timer/listener; false when it was already gone. */
+  #take(id: RequestId): Pending | undefined {
+    const pending = this.#pending.get(id);
+    if (!pending) return undefined;
+    this.#pending.delete(id);
+    if (pending.timer) clearTimeout(pending.timer);
+    if (pending.onabort) pending.signal?.removeEventListener('abort', pending.onabort);
+    return pending;
+  }
+
+  #cancelOutgoing(id: RequestId, reason: unknown): void {
+    const pending = this.#take(id);
+    if (!pending) return;
+    this.#sendCancelled(id, reason instanceof Error ? reason.message : String(reason ?? 'cancelled'));
+    pending.reject(reason);
+  }
+
+  #sendCancelled(id: RequestId, reason: string): void {
+    this.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });
+  }
+
+  /** Entry point for every inbound value the transport parsed. */
+  protected receive(message: unknown, extra?: MessageExtra): void {
+    switch (classify(message)) {
+      case Kind.REQUEST:
+        this.#onRequest(message as JsonRpcRequest, extra);
+        return;
+      case Kind.NOTIFICATION:
+        this.#onNotification(message as JsonRpcNotification);
+        return;
+      case Kind.RESPONSE:
+        this.#onResponse(message as JsonRpcResponse);
+        return;
+      default:
+        this.post(
+          errorResponse(invalidId(message), ErrorCode.INVALID_REQUEST, `Invalid request: ${invalidReason(message)}`),
+        );
+    }
+  }
+
+  #onRequest(request: JsonRpcRequest, extra: MessageExtra | undefined): void {
+    const id = request.id;
+    if (this.#inbound.has(id)) {
+      // Answering with the same id would settle the client's first request with this error.
+      this.post(
+        errorResponse(
+          null,
+          ErrorCode.INVALID_REQUEST,
+          `Invalid request: id ${JSON.stringify(id)} is already in use by a request in flight`,
+          { id },
+        ),
+      );
+      return;
+    }
+    const refused = this.admit(request);
+    if (refused) {
+      this.post(errorResponse(id, refused.code, refused.message, refused.data), id);
+      return;
+    }
+    const ctx = this.createContext(request, extra);
+    this.#inbound.set(id, ctx);
+    const handler = this.handlerFor(request.method);
+    if (!handler) {
+      this.#fail(ctx, new McpError(ErrorCode.METHOD_NOT_FOUND, `Method not found: ${request.method}`));
+      return;
+    }
+    let out: unknown;
+    try {
+      out = handler(request.params ?? EMPTY, ctx);
+    } catch (err) {
+      this.#fail(ctx, err);
+      return;
+    }
+    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
+      (out as PromiseLike<unknown>).then(
+        (result) => this.#succeed(ctx, result),
+        (err) => this.#fail(ctx, err),
+      );
+    } else {
+      this.#succeed(ctx, out);
+    }
+  }
+
+  /** Marks ctx settled and releases it; false when something settled it first. */
+  #settle(ctx: C, ok: boolean): boolean {
+    if (ctx.settled) return false;
+    ctx.settled = true;
+    this.#inbound.delete(ctx.requestId);
+    this.onSettled(ctx, ok);
+    return true;
+  }
+
+  #succeed(ctx: C, result: unknown): void {
+    if (!this.#settle(ctx, true)) return;
+    const r = result === undefined || result === null ? {} : (result as Record<string, unknown>);
+    this.post({ jsonrpc: '2.0', id: ctx.requestId, result: r }, ctx.requestId);
+  }
+
+  #fail(ctx: C, err: unknown): void {
+    // Errors of the caller's making (bad params, unknown method) are not server faults: they
+    // must not trip the breaker.
+    const wire = toWireError(err);
+    if (!this.#settle(ctx, wire.code !== ErrorCode.INTERNAL_ERROR && wire.code !== ErrorCode.REQUEST_TIMEOUT)) return;
+    const response: JsonRpcErrorResponse = errorResponse(ctx.requestId, wire.code, wire.message, wire.data);
+    this.post(response, ctx.requestId);
+  }
+
+  /** Ends an inbound request that overran its deadline: answered with REQUEST_TIMEOUT. */
+  protected expire(ctx: C, timeoutMs: number): void {
+    this.#fail(ctx, new McpError(ErrorCode.REQUEST_TIMEOUT, `Request timed out after ${timeoutMs} ms`, { timeoutMs }));
+    ctx.abort(new McpError(ErrorCode.REQUEST_TIMEOUT, 'request timed out'));
+  }
+
+  /** Visits the inbound requests in flight (for deadline sweeps). */
+  protected forEachInbound(fn: (ctx: C) => void): void {
+    for (const ctx of this.#inbound.values()) fn(ctx);
+  }
+
+  #onNotification(n: JsonRpcNotification): void {
+    if (n.method === 'notifications/cancelled') {
+      const id = n.params?.requestId;
+      if (typeof id !== 'string' && typeof id !== 'number') return;
+      const ctx = this.#inbound.get(id);
+      // The spec: a cancelled request gets no response. Settle first so a handler that
+      // returns after the abort cannot answer.
+      if (!ctx || ctx.method === 'initialize' || !this.#settle(ctx, true)) return;
+      const reason = typeof n.params?.reason === 'string' ? n.params.reason : 'cancelled by the client';
+      ctx.abort(new McpError(ErrorCode.REQUEST_TIMEOUT, reason));
+      return;
+    }
+    if (n.method === 'notifications/progress') {
+      const token = n.params?.progressToken;
+      const pending = token === undefined ? undefined : this.#pending.get(token as RequestId);
+      if (!pending?.onprogress) return;
+      const { progress, total, message } = n.params as Record<string, unknown>;
+      if (typeof progress !== 'number') return;
+      if (pending.resetOnProgress && pending.timer) {
+        clearTimeout(pending.timer);
+        this.#arm(token as RequestId, pending);
+      }
+      const p: Progress = { progress };
+      if (typeof total === 'number') p.total = total;
+      if (typeof message === 'string') p.message = message;
+      pending.onprogress(p);
+      return;
+    }
+    this.handleNotification(n);
+  }
+
+  #onResponse(response: JsonRpcResponse): void {
+    const id = response.id;
+    const pending = id === null ? undefined : this.#take(id);
+    if (!pending) {
+      if ('error' in response) {
+        const e = response.error;
+        this.reportError(new McpError(e.code, `peer reported: ${e.message}`, e.data));
+      }
+      return;
+    }
+    if ('error' in response) {
+      const e = response.error;
+      pending.reject(new McpError(e.code, e.message, e.data));
+    } else {
+      pending.resolve(response.result);
+    }
+  }
+
+  /** Closes the transport; pending work is failed by {@link handleClose}. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const t = this.transport;
+    if (t) await t.close();
+    this.handleClose();
+  }
+
+  /** The transport closed: fail outgoing requests, release inbound ones without answers. */
+  protected handleClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const id of [...this.#pending.keys()]) {
+      this.#take(id)?.reject(new McpError(ErrorCode.CONNECTION_CLOSED, 'Connection closed'));
+    }
+    for (const ctx of [...this.#inbound.values()]) {
+      if (this.#settle(ctx, true)) ctx.abort(new McpError(ErrorCode.CONNECTION_CLOSED, 'Connection closed'));
+    }
+    this.onclose?.();
+  }
+}
+
+function notConnected(): ErlmcpError {
+  return new ErlmcpError('ERR_NOT_CONNECTED', 'not connected: the transport is closed or was never attached');
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Maps whatever a handler threw to the error put on the wire. */
+export function toWireError(err: unknown): McpError {
+  if (err instanceof McpError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new McpError(ErrorCode.INTERNAL_ERROR, message || 'Internal error');
+}

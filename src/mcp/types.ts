@@ -1,0 +1,244 @@
+/**
+ * The MCP types erlmcp's server and client API speak (protocol 2025-11-25; older versions are
+ * subsets). Structural, like the specification's schema.ts: plain objects on the wire.
+ */
+
+export interface Implementation {
+  name: string;
+  version: string;
+  title?: string;
+  websiteUrl?: string;
+}
+
+export type LoggingLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';
+
+/** Severity order of {@link LoggingLevel}s, RFC 5424 (debug lowest). */
+export const LOGGING_LEVELS: readonly LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
+
+export interface ServerCapabilities {
+  experimental?: Record<string, object>;
+  logging?: object;
+  completions?: object;
+  prompts?: { listChanged?: boolean };
+  resources?: { subscribe?: boolean; listChanged?: boolean };
+  tools?: { listChanged?: boolean };
+  [key: string]: unknown;
+}
+
+export interface ClientCapabilities {
+  experimental?: Record<string, object>;
+  roots?: { listChanged?: boolean };
+  sampling?: object;
+  elicitation?: object;
+  [key: string]: unknown;
+}
+
+export interface Annotations {
+  audience?: ('user' | 'assistant')[];
+  priority?: number;
+  lastModified?: string;
+}
+
+export interface TextContent {
+  type: 'text';
+  text: string;
+  annotations?: Annotations;
+  _meta?: Record<string, unknown>;
+}
+
+export interface ImageContent {
+  type: 'image';
+  /** base64 */
+  data: string;
+  mimeType: string;
+  annotations?: Annotations;
+  _meta?: Record<string, unknown>;
+}
+
+export interface AudioContent {
+  type: 'audio';
+  data: string;
+  mimeType: string;
+  annotations?: Annotations;
+  _meta?: Record<string, unknown>;
+}
+
+export interface TextResourceContents {
+  uri: string;
+  mimeType?: string;
+  text: string;
+  _meta?: Record<string, unknown>;
+}
+
+export interface BlobResourceContents {
+  uri: string;
+  mimeType?: string;
+  /** base64 */
+  blob: string;
+  _meta?: Record<string, unknown>;
+}
+
+export type ResourceContents = TextResourceContents | BlobResourceContents;
+
+export interface EmbeddedResource {
+  type: 'resource';
+  resource: ResourceContents;
+  annotations?: Annotations;
+  _meta?: Record<string, unknown>;
+}
+
+export interface ResourceLink extends Resource {
+  type: 'resource_link';
+}
+
+export type ContentBlock = TextContent | ImageContent | AudioContent | ResourceLink | EmbeddedResource;
+
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** A JSON Schema object (draft 2020-12 unless `$schema` says otherwise). */
+export type JsonSchema = Record<string, unknown>;
+
+export interface Tool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: JsonSchema;
+  outputSchema?: JsonSchema;
+  annotations?: ToolAnnotations;
+  _meta?: Record<string, unknown>;
+}
+
+export interface CallToolResult {
+  content: ContentBlock[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  _meta?: Record<string, unknown>;
+}
+
+export interface Resource {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  size?: number;
+  annotations?: Annotations;
+  _meta?: Record<string, unknown>;
+}
+
+export interface ResourceTemplate {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  annotations?: Annotations;
+  _meta?: Record<string, unknown>;
+}
+
+export interface ReadResourceResult {
+  contents: ResourceContents[];
+  _meta?: Record<string, unknown>;
+}
+
+export interface PromptArgument {
+  name: string;
+  title?: string;
+  description?: string;
+  required?: boolean;
+}
+
+export interface Prompt {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments?: PromptArgument[];
+  _meta?: Record<string, unknown>;
+}
+
+export interface PromptMessage {
+  role: 'user' | 'assistant';
+  content: ContentBlock;
+}
+
+export interface GetPromptResult {
+  description?: string;
+  messages: PromptMessage[];
+  _meta?: Record<string, unknown>;
+}
+
+export interface CompleteResult {
+  completion: { values: string[]; total?: number; hasMore?: boolean };
+}
+
+export interface Root {
+  uri: string;
+  name?: string;
+}
+
+export interface SamplingMessage {
+  role: 'user' | 'assistant';
+  content: TextContent | ImageContent | AudioContent;
+}
+
+export interface CreateMessageParams {
+  messages: SamplingMessage[];
+  maxTokens: number;
+  systemPrompt?: string;
+  temperature?: number;
+  stopSequences?: string[];
+  modelPreferences?: Record<string, unknown>;
+  includeContext?: 'none' | 'thisServer' | 'allServers';
+  metadata?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface CreateMessageResult {
+  role: 'user' | 'assistant';
+  content: TextContent | ImageContent | AudioContent;
+  model: string;
+  stopReason?: string;
+  [key: string]: unknown;
+}
+
+export interface ElicitParams {
+  message: string;
+  /** A flat object schema of primitive properties (form mode). */
+  requestedSchema: JsonSchema;
+  mode?: 'form';
+  [key: string]: unknown;
+}
+
+export interface ElicitResult {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, string | number | boolean | string[]>;
+  [key: string]: unknown;
+}
+
+export interface InitializeResult {
+  protocolVersion: string;
+  capabilities: ServerCapabilities;
+  serverInfo: Implementation;
+  instructions?: string;
+}
+
+export interface Progress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
