@@ -17,3 +17,47 @@ export type { PushResult, RingOptions, RingStats } from './core/ring.js';
 export { DrainedFrames, RingQueue } from './core/ring.js';
 export type { AdmitCodeName, RouterParts, RouterStats } from './core/router.js';
 export { AdmitCode, admitCodeName, Router } from './core/router.js';
+export { registerDemoToolset } from './demo/toolset.js';
+// ---- MCP protocol ------------------------------------------------------------------------
+export type { ElicitationHandler, McpClientOptions, NotificationHandler, SamplingHandler } from './mcp/client.js';
+export { McpClient } from './mcp/client.js';
+export { RequestContext } from './mcp/context.js';
+export type { PromptConfig, PromptHandler, RegisteredPrompt } from './mcp/features/prompts.js';
+export type {
+  Completer,
+  ReadResourceHandler,
+  ReadTemplateHandler,
+  RegisteredResource,
+  ResourceConfig,
+  ResourceTemplateConfig,
+  TemplateVariables,
+} from './mcp/features/resources.js';
+export type { RegisteredTool, ToolConfig, ToolHandler } from './mcp/features/tools.js';
+export type { GateOptions, GateTicket } from './mcp/gate.js';
+export { Gate } from './mcp/gate.js';
+export type {
+  JsonRpcErrorObject,
+  JsonRpcErrorResponse,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  JsonRpcResult,
+  RequestId,
+} from './mcp/jsonrpc.js';
+export { ErrorCode as McpErrorCode, isBackpressureCode, McpError } from './mcp/jsonrpc.js';
+export type { RequestOptions } from './mcp/peer.js';
+export type { McpServerEvents, McpServerOptions } from './mcp/server.js';
+export { McpServer } from './mcp/server.js';
+export { ServerContext } from './mcp/server-context.js';
+export type { SessionState } from './mcp/session.js';
+export { ServerSession } from './mcp/session.js';
+export type * from './mcp/types.js';
+export { LOGGING_LEVELS } from './mcp/types.js';
+export { UriTemplate } from './mcp/uri-template.js';
+export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './mcp/versions.js';
+
+// ---- transports ---------------------------------------------------------------------------
+export { ConnectionLimiter } from './transports/limiter.js';
+export { createMemoryTransportPair, MemoryTransport } from './transports/memory.js';
+export type { MessageExtra, Transport, TransportSendOptions } from './transports/transport.js';
