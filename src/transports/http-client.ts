@@ -1,0 +1,317 @@
+import { ErlmcpError } from '../core/errors.js';
+import { isBackpressureCode, type JsonRpcMessage } from '../mcp/jsonrpc.js';
+import { SseParser } from './sse-parser.js';
+import type { MessageExtra, Transport, TransportSendOptions } from './transport.js';
+
+/** Options of {@link StreamableHttpClientTransport}. */
+export interface StreamableHttpClientOptions {
+  /** Extra headers on every request, e.g. Authorization (default none). */
+  headers?: Record<string, string>;
+  /** The fetch implementation (default: the global fetch). */
+  fetch?: typeof fetch;
+  /** Open the standalone GET stream once `notifications/initialized` is sent (default true). */
+  openGetStream?: boolean;
+  /** Milliseconds close() waits for its DELETE (default 5,000). */
+  deleteTimeoutMs?: number;
+}
+
+/** An HTTP error status from the server: code ERR_HTTP_STATUS, the status in `status`. */
+export class HttpStatusError extends ErlmcpError {
+  /** The HTTP status code. */
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super('ERR_HTTP_STATUS', message);
+    this.name = 'HttpStatusError';
+    this.status = status;
+  }
+}
+
+const SESSION_HEADER = 'mcp-session-id';
+const VERSION_HEADER = 'mcp-protocol-version';
+
+function mediaType(contentType: string | null): string {
+  if (contentType === null) return '';
+  const semi = contentType.indexOf(';');
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+function isRequest(message: JsonRpcMessage): message is JsonRpcMessage & { id: string | number; method: string } {
+  return 'method' in message && 'id' in message;
+}
+
+/** A parsed body that is a JSON-RPC error response (the shape our server and the SDK's send). */
+function asErrorResponse(text: string): { jsonrpc: '2.0'; id: unknown; error: { code: number } } | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const m = v as { jsonrpc?: unknown; error?: { code?: unknown; message?: unknown } };
+  if (m.jsonrpc !== '2.0' || typeof m.error !== 'object' || m.error === null) return undefined;
+  if (typeof m.error.code !== 'number' || typeof m.error.message !== 'string') return undefined;
+  return v as { jsonrpc: '2.0'; id: unknown; error: { code: number } };
+}
+
+/**
+ * The client end of Streamable HTTP (MCP 2025-11-25 / 2025-06-18 / 2025-03-26): each message
+ * is one POST accepting JSON or SSE; the session id from the initialize answer goes on every
+ * later request; after `notifications/initialized` a GET stream carries server-initiated
+ * messages. No reconnection: a lost GET stream is reported through onerror.
+ */
+export class StreamableHttpClientTransport implements Transport {
+  /** The MCP endpoint. */
+  readonly url: URL;
+  onmessage?: (message: JsonRpcMessage, extra?: MessageExtra) => void;
+  onerror?: (error: Error) => void;
+  onclose?: () => void;
+  readonly #fetch: typeof fetch;
+  readonly #extraHeaders: Record<string, string>;
+  readonly #openGet: boolean;
+  readonly #deleteTimeoutMs: number;
+  readonly #abort = new AbortController();
+  #sessionId: string | undefined;
+  #version: string | undefined;
+  #started = false;
+  #closed = false;
+  #getOpen = false;
+
+  constructor(url: string | URL, options: StreamableHttpClientOptions = {}) {
+    this.url = typeof url === 'string' ? new URL(url) : url;
+    this.#fetch = options.fetch ?? fetch;
+    this.#extraHeaders = options.headers ?? {};
+    this.#openGet = options.openGetStream ?? true;
+    this.#deleteTimeoutMs = options.deleteTimeoutMs ?? 5_000;
+  }
+
+  /** The session id the server assigned (undefined before initialize). */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  /** The protocol version sent as MCP-Protocol-Version (undefined before initialize). */
+  get protocolVersion(): string | undefined {
+    return this.#version;
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) throw new ErlmcpError('ERR_ALREADY_STARTED', 'StreamableHttpClientTransport already started');
+    if (this.#closed) throw closedError();
+    this.#started = true;
+  }
+
+  /** Called by the protocol layer after initialize: every later request carries the version. */
+  setProtocolVersion(version: string): void {
+    this.#version = version;
+  }
+
+  /**
+   * POSTs one message. Resolves once the server accepted it (a JSON answer is delivered
+   * first; an SSE answer is delivered as it streams). An HTTP error whose body is a JSON-RPC
+   * error for this request is delivered as the request's answer; any other HTTP error
+   * rejects with {@link HttpStatusError}.
+   */
+  async send(message: JsonRpcMessage, _options?: TransportSendOptions): Promise<void> {
+    if (this.#closed) throw closedError();
+    const headers = this.#headers('application/json, text/event-stream');
+    headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.#fetch(this.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(message),
+        signal: this.#abort.signal,
+      });
+    } catch (err) {
+      if (this.#closed) throw closedError();
+      const e = new ErlmcpError('ERR_TRANSPORT', `POST ${this.url.href} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+      this.onerror?.(e);
+      throw e;
+    }
+    const sid = res.headers.get(SESSION_HEADER);
+    if (sid !== null && sid !== '') this.#sessionId = sid;
+    if (!res.ok) {
+      await this.#httpError(res, message);
+      return;
+    }
+    if (res.status === 202) {
+      await res.body?.cancel();
+      if (this.#openGet && 'method' in message && message.method === 'notifications/initialized') {
+        void this.#openGetStream();
+      }
+      return;
+    }
+    const type = mediaType(res.headers.get('content-type'));
+    if (type === 'text/event-stream') {
+      if (res.body) void this.#readSse(res.body, false);
+      return;
+    }
+    if (type === 'application/json') {
+      const text = await res.text();
+      if (text.length === 0) return;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        const e = new ErlmcpError('ERR_TRANSPORT', `invalid JSON from ${this.url.href}: ${(err as Error).message}`);
+        this.onerror?.(e);
+        throw e;
+      }
+      // Servers on protocol 2025-03-26 may answer a batch; deliver its members one by one.
+      if (Array.isArray(value)) for (const m of value) this.onmessage?.(m as JsonRpcMessage);
+      else this.onmessage?.(value as JsonRpcMessage);
+      return;
+    }
+    await res.body?.cancel();
+    if (isRequest(message)) {
+      const e = new ErlmcpError('ERR_TRANSPORT', `unexpected Content-Type ${String(res.headers.get('content-type'))}`);
+      this.onerror?.(e);
+      throw e;
+    }
+  }
+
+  /** Aborts open streams, DELETEs the session (best effort; 405 is fine), fires onclose once. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    const sid = this.#sessionId;
+    if (sid !== undefined) {
+      try {
+        const res = await this.#fetch(this.url, {
+          method: 'DELETE',
+          headers: this.#headers(undefined),
+          signal: AbortSignal.timeout(this.#deleteTimeoutMs),
+        });
+        await res.body?.cancel();
+      } catch {
+        // Best effort: the server expires idle sessions anyway.
+      }
+    }
+    this.onclose?.();
+  }
+
+  #headers(accept: string | undefined): Record<string, string> {
+    const h: Record<string, string> = { ...this.#extraHeaders };
+    if (accept !== undefined) h.accept = accept;
+    if (this.#sessionId !== undefined) h[SESSION_HEADER] = this.#sessionId;
+    if (this.#version !== undefined) h[VERSION_HEADER] = this.#version;
+    return h;
+  }
+
+  async #httpError(res: Response, message: JsonRpcMessage): Promise<void> {
+    const status = res.status;
+    const text = await res.text().catch(() => '');
+    const expired = status === 404 && this.#sessionId !== undefined;
+    const err = expired
+      ? new HttpStatusError(
+          404,
+          `session expired: the server no longer knows session ${this.#sessionId} (HTTP 404); start a new session`,
+        )
+      : new HttpStatusError(
+          status,
+          `HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''} from POST ${this.url.href}${text ? `: ${text.slice(0, 200)}` : ''}`,
+        );
+    const body = isRequest(message) ? asErrorResponse(text) : undefined;
+    if (body === undefined) {
+      this.onerror?.(err);
+      throw err;
+    }
+    // The HTTP error is this request's answer (413, 429, 503...): hand it to the caller. A
+    // null id means the server could not read ours; it is still our request's answer.
+    if (body.id === null || body.id === undefined) body.id = (message as { id: string | number }).id;
+    if (expired || !isBackpressureCode(body.error.code)) this.onerror?.(err);
+    this.onmessage?.(body as unknown as JsonRpcMessage);
+  }
+
+  async #openGetStream(): Promise<void> {
+    if (this.#getOpen || this.#closed) return;
+    this.#getOpen = true;
+    try {
+      const res = await this.#fetch(this.url, {
+        method: 'GET',
+        headers: this.#headers('text/event-stream'),
+        signal: this.#abort.signal,
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        // 405: the server offers no GET stream, which the spec allows.
+        if (res.status !== 405) {
+          this.onerror?.(
+            new HttpStatusError(res.status, `HTTP ${res.status} opening the GET stream of ${this.url.href}`),
+          );
+        }
+        return;
+      }
+      if (res.body) await this.#readSse(res.body, true);
+    } catch (err) {
+      if (!this.#closed) {
+        this.onerror?.(
+          new ErlmcpError('ERR_TRANSPORT', `GET stream failed: ${(err as Error).message}`, { cause: err }),
+        );
+      }
+    } finally {
+      this.#getOpen = false;
+    }
+  }
+
+  #deliverEvent(data: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch (err) {
+      this.onerror?.(new ErlmcpError('ERR_TRANSPORT', `invalid JSON in an SSE event: ${(err as Error).message}`));
+      return;
+    }
+    this.onmessage?.(value as JsonRpcMessage);
+  }
+
+  async #readSse(body: ReadableStream<Uint8Array>, standalone: boolean): Promise<void> {
+    const events: string[] = [];
+    const parser = new SseParser((ev) => {
+      if (ev.event === 'message' && ev.data.length > 0) events.push(ev.data);
+    });
+    const decoder = new TextDecoder();
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+        for (let i = 0; i < events.length; i++) {
+          // Several events in one chunk: give the protocol layer a turn between them. The SDK
+          // handles notifications a microtask late but responses at once, so a progress
+          // notification delivered in the same tick as its response would find its request gone.
+          if (i > 0) await new Promise(setImmediate);
+          this.#deliverEvent(events[i] as string);
+        }
+        events.length = 0;
+      }
+      parser.feed(decoder.decode());
+      parser.end();
+    } catch (err) {
+      if (!this.#closed) {
+        this.onerror?.(
+          new ErlmcpError(
+            'ERR_TRANSPORT',
+            `${standalone ? 'GET' : 'POST'} SSE stream broke: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          ),
+        );
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+}
+
+function closedError(): ErlmcpError {
+  return new ErlmcpError('ERR_CONNECTION_CLOSED', 'the Streamable HTTP client transport is closed');
+}

@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { invalidArg } from '../core/errors.js';
+import { ErrorCode, errorResponse, type RequestId } from '../mcp/jsonrpc.js';
+import { BodyReader, type BodySink, parseJsonBody } from './http-body.js';
+import { acceptsJsonAndSse, acceptsSse, HostOriginPolicy, isJsonContentType, protocolVersionOk } from './http-guard.js';
+import { type SessionHost, StreamableHttpServerTransport } from './http-session.js';
+import { ConnectionLimiter } from './limiter.js';
+import { SseHub } from './sse.js';
+
+export { StreamableHttpServerTransport } from './http-session.js';
+
+/** Options of {@link StreamableHttpListener}. */
+export interface StreamableHttpListenerOptions {
+  /** Called with each new session's transport before its initialize request is delivered: connect the protocol layer here (required). */
+  onsession: (transport: StreamableHttpServerTransport) => unknown;
+  /** The MCP endpoint path; other paths are left to the caller (default '/mcp'). */
+  path?: string;
+  /** Largest POST body in bytes; larger ones get 413 (default 4 MiB). */
+  maxBodyBytes?: number;
+  /** Milliseconds between `: keep-alive` comments on open SSE streams; 0 disables (default 15,000). */
+  sseKeepAliveMs?: number;
+  /** A session with nothing in flight and no open stream for this long is closed (default 300,000 ms). */
+  sessionIdleMs?: number;
+  /** One slot per session; when full, initialize gets 503 (default: a private limiter of 15,000). */
+  limiter?: ConnectionLimiter;
+  /**
+   * Origin header values accepted ('*' for any). Default: same origin as the Host header, plus
+   * loopback origins when the connection arrived on a loopback address.
+   */
+  allowedOrigins?: string[];
+  /**
+   * Host header values accepted (with or without port). Default: any host, except on connections
+   * that arrived on a loopback address, where only localhost, 127.0.0.1 and [::1] (any port)
+   * are accepted: DNS-rebinding protection.
+   */
+  allowedHosts?: string[];
+  /** Per SSE stream bound on unsent bytes: warn at 75 %, end the stream and fail the session at 95 % (default 8 MiB). */
+  maxBufferedBytes?: number;
+  /** Server-initiated messages kept per session while no GET stream is open; one more fails the session (default 1,000). */
+  maxBacklog?: number;
+  /** Called when a session's stream crosses the warn mark (default: ignored). */
+  onwarning?: (message: string, transport: StreamableHttpServerTransport) => void;
+}
+
+const JSON_HEAD = 'application/json';
+const ALLOW = 'GET, POST, DELETE';
+
+/** The per-POST context while its body is read. */
+interface PostContext {
+  res: ServerResponse;
+  session: StreamableHttpServerTransport | null;
+}
+
+function isInitialize(value: unknown): value is { id: RequestId } {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as { method?: unknown; id?: unknown };
+  return m.method === 'initialize' && (typeof m.id === 'string' || typeof m.id === 'number');
+}
+
+/**
+ * The Streamable HTTP endpoint (MCP 2025-11-25, also 2025-06-18 and 2025-03-26) on plain
+ * node:http. It owns the sessions: an initialize POST creates one
+ * ({@link StreamableHttpServerTransport}) and hands it to `onsession`; later requests find it
+ * by `Mcp-Session-Id`. Every refusal has a fixed status code (docs/transports-http.md).
+ */
+export class StreamableHttpListener implements SessionHost, BodySink<PostContext> {
+  /** The endpoint path. */
+  readonly path: string;
+  /** The limiter whose slots sessions hold. */
+  readonly limiter: ConnectionLimiter;
+  /** @internal */
+  readonly hub: SseHub;
+  /** @internal */
+  readonly maxBacklog: number;
+  readonly #maxBody: number;
+  readonly #idleMs: number;
+  readonly #policy: HostOriginPolicy;
+  readonly #onsession: StreamableHttpListenerOptions['onsession'];
+  readonly #onwarning: StreamableHttpListenerOptions['onwarning'];
+  readonly #sessions = new Map<string, StreamableHttpServerTransport>();
+  readonly #sweep: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(options: StreamableHttpListenerOptions) {
+    if (typeof options?.onsession !== 'function') throw invalidArg('onsession must be a function');
+    this.path = options.path ?? '/mcp';
+    this.#maxBody = positive('maxBodyBytes', options.maxBodyBytes, 4 * 1024 * 1024);
+    this.#idleMs = positive('sessionIdleMs', options.sessionIdleMs, 300_000);
+    const keepAlive = options.sseKeepAliveMs ?? 15_000;
+    if (!Number.isFinite(keepAlive) || keepAlive < 0) throw invalidArg('sseKeepAliveMs must be >= 0');
+    this.hub = new SseHub(keepAlive, positive('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024));
+    this.maxBacklog = positive('maxBacklog', options.maxBacklog, 1_000);
+    this.limiter = options.limiter ?? new ConnectionLimiter();
+    this.#policy = new HostOriginPolicy(options.allowedHosts, options.allowedOrigins);
+    this.#onsession = options.onsession;
+    this.#onwarning = options.onwarning;
+    // One sweep for all sessions; a session expires between idleMs and 1.5 x idleMs.
+    this.#sweep = setInterval(
+      StreamableHttpListener.#sweepIdle,
+      Math.max(10, Math.min(this.#idleMs / 2, 30_000)),
+      this,
+    );
+    this.#sweep.unref();
+  }
+
+  /** Open sessions. */
+  get sessions(): number {
+    return this.#sessions.size;
+  }
+
+  /** The open session with this id, if any. */
+  session(id: string): StreamableHttpServerTransport | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /**
+   * Serves one HTTP request if it is for {@link path} (query string ignored) and returns true;
+   * returns false without touching other requests, so a composing server can route them.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '';
+    if (url !== this.path) {
+      const q = url.indexOf('?');
+      if (q === -1 || url.slice(0, q) !== this.path) return false;
+    }
+    if (this.#closed) {
+      reject(res, 503, ErrorCode.SESSION_CLOSING, 'the server is shutting down', null, { 'retry-after': '1' });
+      return true;
+    }
+    const policy = this.#policy;
+    if (!policy.hostAllowed(req)) {
+      reject(res, 403, ErrorCode.INVALID_REQUEST, `Forbidden: Host ${String(req.headers.host)} is not allowed`);
+      return true;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !policy.originAllowed(origin, req)) {
+      reject(res, 403, ErrorCode.INVALID_REQUEST, `Forbidden: Origin ${origin} is not allowed`);
+      return true;
+    }
+    switch (req.method) {
+      case 'POST':
+        this.#post(req, res);
+        break;
+      case 'GET':
+        this.#get(req, res);
+        break;
+      case 'DELETE':
+        this.#delete(req, res);
+        break;
+      default:
+        reject(res, 405, ErrorCode.INVALID_REQUEST, `Method Not Allowed: ${String(req.method)}`, null, {
+          allow: ALLOW,
+        });
+    }
+    return true;
+  }
+
+  /**
+   * Serves {@link path} on `server` and answers 404 to every other path (use {@link handle}
+   * directly to share the server with other routes). Returns this.
+   */
+  attach(server: Server): this {
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
+      if (!this.handle(req, res)) reject(res, 404, ErrorCode.INVALID_REQUEST, 'Not Found');
+    };
+    server.on('request', listener);
+    return this;
+  }
+
+  /**
+   * Closes every session (held POSTs get 503), ends every stream, stops the timers; requests
+   * that still arrive get 503. Does not close the HTTP server. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweep);
+    for (const s of [...this.#sessions.values()]) await s.close();
+    this.hub.close();
+    // An attached server keeps its request listener: later requests get 503, not silence.
+  }
+
+  // ---- methods --------------------------------------------------------------------------
+
+  #post(req: IncomingMessage, res: ServerResponse): void {
+    const h = req.headers;
+    if (!isJsonContentType(h['content-type'])) {
+      reject(res, 415, ErrorCode.INVALID_REQUEST, 'Unsupported Media Type: Content-Type must be application/json');
+      return;
+    }
+    if (!acceptsJsonAndSse(h.accept)) {
+      reject(
+        res,
+        406,
+        ErrorCode.INVALID_REQUEST,
+        'Not Acceptable: Accept must list both application/json and text/event-stream',
+      );
+      return;
+    }
+    let session: StreamableHttpServerTransport | null = null;
+    const sid = single(h['mcp-session-id']);
+    if (sid !== undefined) {
+      session = this.#lookup(req, res, sid);
+      if (session === null) return;
+    }
+    new BodyReader<PostContext>(req, this.#maxBody, { res, session }, this).start();
+  }
+
+  #get(req: IncomingMessage, res: ServerResponse): void {
+    if (!acceptsSse(req.headers.accept)) {
+      reject(res, 406, ErrorCode.INVALID_REQUEST, 'Not Acceptable: Accept must list text/event-stream');
+      return;
+    }
+    const sid = single(req.headers['mcp-session-id']);
+    if (sid === undefined) {
+      reject(res, 400, ErrorCode.INVALID_REQUEST, 'Bad Request: Mcp-Session-Id header is required');
+      return;
+    }
+    const session = this.#lookup(req, res, sid);
+    if (session === null) return;
+    if (!session.openGet(res)) {
+      reject(res, 409, ErrorCode.INVALID_REQUEST, 'Conflict: this session already has a GET stream open');
+    }
+  }
+
+  #delete(req: IncomingMessage, res: ServerResponse): void {
+    const sid = single(req.headers['mcp-session-id']);
+    if (sid === undefined) {
+      reject(res, 400, ErrorCode.INVALID_REQUEST, 'Bad Request: Mcp-Session-Id header is required');
+      return;
+    }
+    const session = this.#lookup(req, res, sid);
+    if (session === null) return;
+    void session.close();
+    res.writeHead(200);
+    res.end();
+  }
+
+  /** The session for `sid`, or null after answering 400 (bad protocol version) or 404. */
+  #lookup(req: IncomingMessage, res: ServerResponse, sid: string): StreamableHttpServerTransport | null {
+    const version = req.headers['mcp-protocol-version'];
+    if (!protocolVersionOk(version)) {
+      reject(res, 400, ErrorCode.INVALID_REQUEST, `Bad Request: unsupported MCP-Protocol-Version ${String(version)}`);
+      return null;
+    }
+    const session = this.#sessions.get(sid);
+    if (session === undefined) {
+      reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session');
+      return null;
+    }
+    return session;
+  }
+
+  // ---- BodySink --------------------------------------------------------------------------
+
+  /** @internal */
+  bodyRead(reader: BodyReader<PostContext>, body: Buffer): void {
+    const { res } = reader.context;
+    let { session } = reader.context;
+    let value: unknown;
+    try {
+      value = parseJsonBody(body);
+    } catch (err) {
+      reject(res, 400, ErrorCode.PARSE_ERROR, `Parse error: ${(err as Error).message}`);
+      return;
+    }
+    if (session === null) {
+      if (!isInitialize(value)) {
+        reject(
+          res,
+          400,
+          ErrorCode.INVALID_REQUEST,
+          'Bad Request: Mcp-Session-Id header is required (only an initialize request may come without one)',
+        );
+        return;
+      }
+      session = this.#open(res, value.id);
+      if (session === null) return;
+    }
+    if (session.closed) {
+      reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session');
+      return;
+    }
+    session.acceptPost(reader.req, res, value);
+  }
+
+  /** @internal */
+  bodyTooLarge(reader: BodyReader<PostContext>): void {
+    // Connection: close, so the rest of an oversized upload is not read at all.
+    reject(
+      reader.context.res,
+      413,
+      ErrorCode.MESSAGE_TOO_LARGE,
+      `Payload Too Large: the body exceeds ${this.#maxBody} bytes`,
+      null,
+      { connection: 'close' },
+      { limit: this.#maxBody },
+    );
+  }
+
+  /** @internal */
+  bodyFailed(_reader: BodyReader<PostContext>, _error: Error): void {
+    // The client aborted its upload; there is nobody to answer.
+  }
+
+  // ---- SessionHost ------------------------------------------------------------------------
+
+  /** @internal */
+  sessionClosed(session: StreamableHttpServerTransport): void {
+    if (this.#sessions.get(session.sessionId) === session) {
+      this.#sessions.delete(session.sessionId);
+      this.limiter.release();
+    }
+  }
+
+  /** @internal */
+  sessionWarn(session: StreamableHttpServerTransport, message: string): void {
+    this.#onwarning?.(message, session);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  /** A new session for an initialize POST, or null after answering 503 / 500. */
+  #open(res: ServerResponse, id: RequestId): StreamableHttpServerTransport | null {
+    const limiter = this.limiter;
+    if (!limiter.tryAcquire()) {
+      reject(
+        res,
+        503,
+        ErrorCode.GLOBAL_OVERLOADED,
+        `Service Unavailable: the server holds its maximum of ${limiter.max} sessions`,
+        id,
+        { 'retry-after': '1' },
+        { reason: 'max_sessions', retryAfterMs: 1000, limit: limiter.max },
+      );
+      return null;
+    }
+    const session = new StreamableHttpServerTransport(randomUUID(), this);
+    this.#sessions.set(session.sessionId, session);
+    try {
+      const out = this.#onsession(session);
+      if (out instanceof Promise) out.catch((err: unknown) => session.fail(asError(err)));
+    } catch (err) {
+      void session.close();
+      reject(res, 500, ErrorCode.INTERNAL_ERROR, `Internal error: onsession failed: ${asError(err).message}`, id);
+      return null;
+    }
+    return session;
+  }
+
+  static #sweepIdle(self: StreamableHttpListener): void {
+    const now = Date.now();
+    const idleMs = self.#idleMs;
+    for (const s of self.#sessions.values()) {
+      // Closing deletes from the map during iteration, which Map iteration tolerates.
+      if (s.isIdle(now, idleMs)) void s.close();
+    }
+  }
+}
+
+/** A custom header's value (node joins repeated ones with ', '; the typings still allow arrays). */
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0)
+    throw invalidArg(`${name} must be a positive number, got ${String(value)}`);
+  return value;
+}
+
+/** Answers an HTTP error with a JSON-RPC error body (id null unless the request's id is known). */
+function reject(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  id: RequestId | null = null,
+  headers?: OutgoingHttpHeaders,
+  data?: unknown,
+): void {
+  if (res.headersSent) return;
+  const body = JSON.stringify(errorResponse(id, code, message, data));
+  res.writeHead(
+    status,
+    headers === undefined ? { 'content-type': JSON_HEAD } : { 'content-type': JSON_HEAD, ...headers },
+  );
+  res.end(body);
+}
