@@ -1,0 +1,264 @@
+// `npm run bench:e2e` (= node bench/e2e/run.mjs): end-to-end MCP tools/call round trips on
+// loopback. One server process and one load-generator process at a time (forked, so they do
+// not share an event loop); this parent only orchestrates, then prints the tables and writes
+// bench/results/e2e-<date>.json and bench/results/e2e-latest.json. See docs/benchmarks-e2e.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Child } from './proc.mjs';
+import { report } from './report.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const USAGE = `usage: node bench/e2e/run.mjs [--quick] [--duration S] [--warmup S] [--only ws|http]
+       [--sessions 100,1000] [--http-sessions 50] [--outstanding 1] [--servers raw,sdk,ours]`;
+
+function parseArgs(argv) {
+  const o = {
+    quick: false,
+    durationSec: 8,
+    warmupSec: 2,
+    only: /** @type {string | undefined} */ (undefined),
+    sessions: [100, 1000],
+    httpSessions: [50],
+    outstanding: 1,
+    servers: ['raw', 'sdk', 'ours'],
+  };
+  let duration;
+  let warmup;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${a} needs a value`);
+      return /** @type {string} */ (v);
+    };
+    const list = () =>
+      val()
+        .split(',')
+        .map((x) => Number(x));
+    if (a === '--quick') o.quick = true;
+    else if (a === '--duration') duration = Number(val());
+    else if (a === '--warmup') warmup = Number(val());
+    else if (a === '--only') o.only = val();
+    else if (a === '--sessions') o.sessions = list();
+    else if (a === '--http-sessions') o.httpSessions = list();
+    else if (a === '--outstanding') o.outstanding = Number(val());
+    else if (a === '--servers') o.servers = val().split(',');
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else fail(`unknown argument ${a}`);
+  }
+  o.durationSec = duration ?? (o.quick ? 2 : 8);
+  o.warmupSec = warmup ?? (o.quick ? 0.5 : 2);
+  const nums = [...o.sessions, ...o.httpSessions, o.outstanding, o.durationSec, o.warmupSec];
+  if (nums.some((n) => !Number.isFinite(n) || n < 0)) fail('numbers must be non-negative');
+  if ([...o.sessions, ...o.httpSessions, o.outstanding].some((n) => !Number.isInteger(n) || n < 1)) {
+    fail('session counts and --outstanding must be positive integers');
+  }
+  if (o.only && o.only !== 'ws' && o.only !== 'http') fail('--only takes ws or http');
+  if (o.servers.some((s) => !['raw', 'sdk', 'ours'].includes(s))) fail('--servers takes raw, sdk, ours');
+  return o;
+}
+
+function fail(msg) {
+  console.error(`${msg}\n${USAGE}`);
+  process.exit(2);
+}
+
+/** Busy and total CPU jiffies of the whole machine (Linux /proc/stat), to spot other load. */
+function machineCpu() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+function fdLimit() {
+  try {
+    const line = fs
+      .readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    return line ? Number(line.split(/\s+/)[3]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const SERVER_MODULE = { raw: 'raw-ws', sdk: 'sdk', ours: 'ours', bare: 'bare-ws' };
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+const log = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
+
+/** The cases, in run order. `load: false` = idle-memory measurement only. */
+const cases = [];
+if (opts.only !== 'http') {
+  for (const n of opts.sessions) {
+    cases.push({ transport: 'ws', server: 'bare', sessions: n, load: false });
+    for (const s of opts.servers) cases.push({ transport: 'ws', server: s, sessions: n, load: true });
+  }
+}
+if (opts.only !== 'ws') {
+  for (const n of opts.httpSessions) {
+    for (const s of opts.servers.filter((x) => x !== 'raw'))
+      cases.push({ transport: 'http', server: s, sessions: n, load: true });
+  }
+}
+
+const limit = fdLimit();
+const maxSessions = Math.max(...cases.map((c) => c.sessions));
+if (limit !== undefined && limit < maxSessions + 100) {
+  log(
+    `WARNING: ulimit -n is ${limit}; ${maxSessions} sessions need about ${maxSessions + 100} file descriptors ` +
+      'in the server and in the load generator. Raise it (ulimit -n) or pass fewer --sessions.',
+  );
+}
+
+/**
+ * Runs one case: server up -> load generator prewarms -> server memory baseline (after GC) ->
+ * open N sessions -> 1 s idle -> server memory again -> (load) warmup + measured window ->
+ * everything stopped. Every step has a timeout; a failure is recorded, never hangs the run.
+ */
+async function runCase(c) {
+  const label = `${c.transport} ${c.server} ${c.sessions} sessions`;
+  const lifetimeSec = Math.ceil(opts.warmupSec + opts.durationSec + 90);
+  const out = { ...c, status: 'ok' };
+  const server = new Child(
+    path.join(here, 'server.mjs'),
+    [SERVER_MODULE[c.server], c.transport, String(lifetimeSec)],
+    ['--expose-gc'],
+    `server ${c.server}`,
+  );
+  /** @type {Child | undefined} */
+  let loadgen;
+  try {
+    const first = await server.waitFor(['ready', 'unavailable'], 20000);
+    if (first.type === 'unavailable') {
+      out.status = 'unavailable';
+      out.reason = first.reason;
+      log(`${label}: unavailable (${first.reason})`);
+      return out;
+    }
+    log(`${label}: server at ${first.url}`);
+    const config = {
+      url: first.url,
+      transport: c.transport,
+      sessions: c.sessions,
+      outstanding: opts.outstanding,
+      warmupSec: opts.warmupSec,
+      durationSec: opts.durationSec,
+      bare: c.server === 'bare',
+      lifetimeSec,
+    };
+    loadgen = new Child(path.join(here, 'loadgen.mjs'), [JSON.stringify(config)], [], 'load generator');
+    await loadgen.waitFor('hello', 10000);
+    loadgen.send({ type: 'prewarm' });
+    await loadgen.waitFor('prewarmed', 30000);
+    server.send({ type: 'mem', tag: 'before' });
+    const before = (await server.waitFor('mem', 10000)).mem;
+    loadgen.send({ type: 'open' });
+    const opened = await loadgen.waitFor('opened', 60000);
+    delete opened.type;
+    out.open = opened;
+    if (opened.hint) log(`${label}: ${opened.hint}`);
+    if (opened.failed) log(`${label}: ${opened.failed} sessions failed to open: ${JSON.stringify(opened.failures)}`);
+    await sleep(1000);
+    server.send({ type: 'mem', tag: 'idle' });
+    const idle = (await server.waitFor('mem', 10000)).mem;
+    const n = Math.max(1, opened.opened);
+    out.memory = {
+      sessions: opened.opened,
+      before,
+      idle,
+      rssPerSession: Math.round((idle.rss - before.rss) / n),
+      heapExternalPerSession: Math.round((idle.heapUsed + idle.external - before.heapUsed - before.external) / n),
+    };
+    if (c.load) {
+      loadgen.send({ type: 'run' });
+      await loadgen.waitFor('measureStart', (opts.warmupSec + 20) * 1000);
+      const m0 = machineCpu();
+      server.send({ type: 'cpu' });
+      const cpu0 = await server.waitFor('cpu', 5000);
+      await loadgen.waitFor('measureEnd', (opts.durationSec + 20) * 1000);
+      server.send({ type: 'cpu' });
+      const cpu1 = await server.waitFor('cpu', 5000);
+      const m1 = machineCpu();
+      const result = await loadgen.waitFor('result', 20000);
+      delete result.type;
+      const cpuMs = (cpu1.cpu.user + cpu1.cpu.system - cpu0.cpu.user - cpu0.cpu.system) / 1000;
+      result.serverCpuPct = Math.round((cpuMs / (cpu1.at - cpu0.at)) * 1000) / 10;
+      // Machine-wide busy CPU (100 % = one core) minus the server and the load generator: what
+      // other processes took during the window. A high figure means the case was contended.
+      if (m0 && m1) {
+        const busyPct = ((m1.busy - m0.busy) / (m1.total - m0.total)) * os.cpus().length * 100;
+        result.otherCpuPct = Math.max(0, Math.round(busyPct - result.serverCpuPct - result.loadgenCpuPct));
+      }
+      out.load = result;
+      const l = result.latencyUs;
+      log(
+        `${label}: ${result.reqPerSec.toLocaleString('en-US')} req/s, p50 ${(l.p50 / 1000).toFixed(2)} ms, ` +
+          `p99 ${(l.p99 / 1000).toFixed(2)} ms, cpu server ${result.serverCpuPct} % / loadgen ${result.loadgenCpuPct} % / other ${result.otherCpuPct} %`,
+      );
+    } else {
+      log(
+        `${label}: idle memory ${out.memory.heapExternalPerSession} B heap+external, ${out.memory.rssPerSession} B rss per session`,
+      );
+    }
+    await loadgen.stop({ type: 'close' }, 5000);
+  } catch (err) {
+    const message = /** @type {Error} */ (err).message;
+    out.status = 'failed';
+    out.reason = message.split('\n')[0];
+    out.detail = message;
+    log(`${label}: FAILED: ${out.reason}`);
+  } finally {
+    await loadgen?.kill();
+    await server.stop({ type: 'stop' }, 3000);
+  }
+  return out;
+}
+
+const started = Date.now();
+log(
+  `e2e: ${cases.length} cases, warmup ${opts.warmupSec} s + ${opts.durationSec} s measured each, ` +
+    `${opts.outstanding} outstanding request(s) per session`,
+);
+const results = [];
+for (const c of cases) results.push(await runCase(c));
+
+const cpus = os.cpus();
+const env = {
+  date: new Date().toISOString(),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  osRelease: os.release(),
+  cpu: cpus[0]?.model,
+  cores: cpus.length,
+  totalMemMiB: Math.round(os.totalmem() / 2 ** 20),
+  loadavgAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
+  fdLimit: limit,
+  sdkVersion: JSON.parse(
+    fs.readFileSync(
+      path.join(here, '..', '..', 'node_modules', '@modelcontextprotocol', 'sdk', 'package.json'),
+      'utf8',
+    ),
+  ).version,
+  durationSec: Number(((Date.now() - started) / 1000).toFixed(1)),
+};
+const { text, summary } = report(results, opts);
+console.log(text);
+
+const outDir = path.join(here, '..', 'results');
+fs.mkdirSync(outDir, { recursive: true });
+const json = `${JSON.stringify({ env, options: opts, ...summary, cases: results }, null, 2)}\n`;
+const stamp = env.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+fs.writeFileSync(path.join(outDir, `e2e-${stamp}.json`), json);
+fs.writeFileSync(path.join(outDir, 'e2e-latest.json'), json);
+console.log(`wrote bench/results/e2e-${stamp}.json and bench/results/e2e-latest.json (${env.durationSec} s)`);
+if (summary.problems.length) process.exitCode = 1;
