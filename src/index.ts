@@ -56,8 +56,19 @@ export type * from './mcp/types.js';
 export { LOGGING_LEVELS } from './mcp/types.js';
 export { UriTemplate } from './mcp/uri-template.js';
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './mcp/versions.js';
-
+export type { StreamableHttpClientOptions } from './transports/http-client.js';
+export { HttpStatusError, StreamableHttpClientTransport } from './transports/http-client.js';
+export type { StreamableHttpListenerOptions } from './transports/http-server.js';
+export { StreamableHttpListener, StreamableHttpServerTransport } from './transports/http-server.js';
 // ---- transports ---------------------------------------------------------------------------
 export { ConnectionLimiter } from './transports/limiter.js';
+export type { Listener, ListenOptions } from './transports/listen.js';
+export { listen } from './transports/listen.js';
 export { createMemoryTransportPair, MemoryTransport } from './transports/memory.js';
+export type { StdioClientOptions, StdioOptions, StdioServerOptions } from './transports/stdio.js';
+export { StdioClientTransport, StdioServerTransport } from './transports/stdio.js';
 export type { MessageExtra, Transport, TransportSendOptions } from './transports/transport.js';
+export type { WebSocketClientOptions } from './transports/ws-client.js';
+export { WebSocketClientTransport } from './transports/ws-client.js';
+export type { WebSocketListenerOptions } from './transports/ws-server.js';
+export { MCP_SUBPROTOCOL, WebSocketListener, WebSocketServerTransport, WsCloseCode } from './transports/ws-server.js';

@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { McpServer } from '../mcp/server.js';
+import { StreamableHttpListener, type StreamableHttpListenerOptions } from './http-server.js';
+import { ConnectionLimiter } from './limiter.js';
+import type { Transport } from './transport.js';
+import { WebSocketListener, type WebSocketListenerOptions } from './ws-server.js';
+
+/** Options of {@link listen}. */
+export interface ListenOptions {
+  /** Address to bind (default '127.0.0.1'). */
+  host?: string;
+  /** Port to bind; 0 picks a free one (default 9999). */
+  port?: number;
+  /** Path of the MCP endpoint for both transports (default '/mcp'). */
+  path?: string;
+  /** WebSocket connections + Streamable HTTP sessions held at once; beyond it 503 (default 15,000). */
+  maxConnections?: number;
+  /** WebSocket options (path and limiter come from above), or false to serve no WebSocket. */
+  websocket?: false | Omit<WebSocketListenerOptions, 'onconnection' | 'path' | 'limiter'>;
+  /** Streamable HTTP options (path and limiter come from above), or false to serve no HTTP transport. */
+  http?: false | Omit<StreamableHttpListenerOptions, 'onsession' | 'path' | 'limiter'>;
+}
+
+/** A running endpoint: see {@link listen}. */
+export interface Listener {
+  /** `http://host:port/path` (the WebSocket URL is the same with `ws:`). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The limiter shared by both transports. */
+  readonly limiter: ConnectionLimiter;
+  /** The underlying node:http server (add your own routes with its 'request' event). */
+  readonly server: Server;
+  /**
+   * Stops taking new connections and sessions (503); open sessions keep being served. The
+   * first step of a graceful shutdown, before `McpServer.shutdown()` and {@link close}.
+   */
+  stopAccepting(): Promise<void>;
+  /** Closes every connection and session and the listening socket. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `mcp` over WebSocket (subprotocol `mcp`) and Streamable HTTP on one port and path,
+ * both under one connection limiter. Requests for other paths get 404.
+ */
+export async function listen(mcp: McpServer, options: ListenOptions = {}): Promise<Listener> {
+  const host = options.host ?? '127.0.0.1';
+  const path = options.path ?? '/mcp';
+  const limiter = new ConnectionLimiter(options.maxConnections ?? 15_000);
+  let accepting = true;
+
+  // A transport the server cannot take (its start failed) is closed: the client sees its
+  // connection end rather than a session that never answers.
+  const serve = (t: Transport) => {
+    mcp.connect(t).catch(() => t.close().catch(() => {}));
+  };
+
+  const httpListener =
+    options.http === false
+      ? undefined
+      : new StreamableHttpListener({ ...options.http, path, limiter, onsession: serve });
+  const wsListener =
+    options.websocket === false
+      ? undefined
+      : new WebSocketListener({ ...options.websocket, path, limiter, onconnection: serve });
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (!accepting && req.headers['mcp-session-id'] === undefined) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1', connection: 'close' });
+      res.end('server is shutting down\n');
+      return;
+    }
+    if (httpListener?.handle(req, res)) return;
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end(`not found: the MCP endpoint is ${path}\n`);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!wsListener || !accepting) {
+      const status = wsListener ? '503 Service Unavailable\r\nRetry-After: 1' : '404 Not Found';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wsListener.handleUpgrade(req, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 9999, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closed: Promise<void> | undefined;
+
+  return {
+    url: `http://${urlHost}:${port}${path}`,
+    host,
+    port,
+    limiter,
+    server,
+    async stopAccepting() {
+      accepting = false;
+      // Stop listening; keep-alive connections and WebSockets stay open for their sessions.
+      server.close();
+    },
+    close() {
+      closed ??= (async () => {
+        accepting = false;
+        await Promise.allSettled([wsListener?.close(), httpListener?.close()]);
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return closed;
+    },
+  };
+}
