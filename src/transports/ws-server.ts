@@ -2,6 +2,7 @@ import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type PerMessageDeflateOptions, type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import { invalidArg } from '../core/errors.js';
+import { HostOriginPolicy } from './http-guard.js';
 import { ConnectionLimiter } from './limiter.js';
 import { WebSocketServerTransport, WsCloseCode, type WsSessionHost } from './ws-session.js';
 
@@ -30,8 +31,18 @@ export interface WebSocketListenerOptions {
   closeTimeoutMs?: number;
   /** One slot per connection; when full, the upgrade gets 503 (default: a private limiter of 15,000). */
   limiter?: ConnectionLimiter;
-  /** Origin header values accepted, e.g. 'https://app.example.com'. Requests without Origin (non-browser clients) are always accepted (default: any origin). */
+  /**
+   * Origin header values accepted, e.g. 'https://app.example.com' ('*' for any). Requests
+   * without Origin (non-browser clients) are always accepted. Default, as for Streamable HTTP:
+   * the Host's own origin, plus loopback origins on a loopback address — a web page elsewhere
+   * cannot open a WebSocket to a local server (cross-site WebSocket hijacking).
+   */
   allowedOrigins?: string[];
+  /**
+   * Host header values accepted (with or without port). Default: any host, except on a
+   * loopback address, where only localhost, 127.0.0.1 and [::1] are (DNS-rebinding protection).
+   */
+  allowedHosts?: string[];
   /** Called when a connection's unsent bytes cross 75 % of maxBufferedBytes (default: ignored). */
   onwarning?: (message: string, transport: WebSocketServerTransport) => void;
 }
@@ -90,7 +101,7 @@ export class WebSocketListener implements WsSessionHost {
   /** @internal */
   readonly onwarning: WebSocketListenerOptions['onwarning'];
   readonly #onconnection: WebSocketListenerOptions['onconnection'];
-  readonly #origins: Set<string> | undefined;
+  readonly #policy: HostOriginPolicy;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Set<WebSocketServerTransport>();
   readonly #keepAlive: NodeJS.Timeout | undefined;
@@ -106,7 +117,7 @@ export class WebSocketListener implements WsSessionHost {
     this.stallTimeoutMs = positiveInt('stallTimeoutMs', options.stallTimeoutMs, 30_000);
     this.onwarning = options.onwarning;
     this.limiter = options.limiter ?? new ConnectionLimiter();
-    this.#origins = options.allowedOrigins && new Set(options.allowedOrigins.map((o) => o.toLowerCase()));
+    this.#policy = new HostOriginPolicy(options.allowedHosts, options.allowedOrigins);
     const wsOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       clientTracking: false,
@@ -180,10 +191,9 @@ export class WebSocketListener implements WsSessionHost {
   #check(req: IncomingMessage): [number, string] | undefined {
     if (pathOf(req.url) !== this.path) return [404, `not found: the MCP endpoint is ${this.path}`];
     if (this.#closed) return [503, 'server shutting down'];
+    if (!this.#policy.hostAllowed(req)) return [403, 'host not allowed'];
     const origin = req.headers.origin;
-    if (origin !== undefined && this.#origins && !this.#origins.has(origin.toLowerCase())) {
-      return [403, 'origin not allowed'];
-    }
+    if (origin !== undefined && !this.#policy.originAllowed(origin, req)) return [403, 'origin not allowed'];
     const offered = req.headers['sec-websocket-protocol'];
     if (offered !== undefined && !offersMcp(offered)) return [400, 'subprotocol "mcp" required'];
     return undefined;

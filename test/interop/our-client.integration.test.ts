@@ -11,9 +11,9 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { afterAll, describe, expect, it } from 'vitest';
 import { McpClient } from '../../src/mcp/client.js';
 import { ErrorCode } from '../../src/mcp/jsonrpc.js';
-import type { Transport } from '../../src/transports/transport.js';
 import { StreamableHttpClientTransport } from '../../src/transports/http-client.js';
 import { StdioClientTransport } from '../../src/transports/stdio.js';
+import type { Transport } from '../../src/transports/transport.js';
 // @ts-expect-error plain .mjs fixture without types
 import { createSdkServer } from '../fixtures/sdk-server.mjs';
 
@@ -87,15 +87,24 @@ describe.each(cases)('McpClient against the SDK McpServer over %s', (_name, make
     expect(invalid).toBe(true);
 
     const progress: number[] = [];
-    const counted = await client.callTool({ name: 'count', arguments: { n: 3 } }, { onprogress: (p) => progress.push(p.progress) });
+    const counted = await client.callTool(
+      { name: 'count', arguments: { n: 3 } },
+      { onprogress: (p) => progress.push(p.progress) },
+    );
     expect(counted.content).toEqual([{ type: 'text', text: 'counted 3' }]);
     expect(progress).toEqual([1, 2, 3]);
 
-    expect((await client.readResource({ uri: 'sdk://static' })).contents).toEqual([{ uri: 'sdk://static', text: 'static text' }]);
-    expect((await client.readResource({ uri: 'sdk://items/7' })).contents).toEqual([{ uri: 'sdk://items/7', text: 'item 7' }]);
+    expect((await client.readResource({ uri: 'sdk://static' })).contents).toEqual([
+      { uri: 'sdk://static', text: 'static text' },
+    ]);
+    expect((await client.readResource({ uri: 'sdk://items/7' })).contents).toEqual([
+      { uri: 'sdk://items/7', text: 'item 7' },
+    ]);
     const prompt = await client.getPrompt({ name: 'hello', arguments: { who: 'you' } });
     expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'hello you' });
-    expect((await client.callTool({ name: 'ask', arguments: { q: 'why' } })).content).toEqual([{ type: 'text', text: 're: why' }]);
+    expect((await client.callTool({ name: 'ask', arguments: { q: 'why' } })).content).toEqual([
+      { type: 'text', text: 're: why' },
+    ]);
     expect(await client.ping()).toEqual({});
   });
 });

@@ -56,7 +56,10 @@ describe.each(transports)('SDK Client over %s', (_name, makeTransport, inProcess
     client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({
       role: 'assistant',
       model: 'fake-model',
-      content: { type: 'text', text: `sampled: ${(req.params.messages[0]?.content as { text: string }).text}` },
+      content: {
+        type: 'text',
+        text: `sampled: ${(req.params.messages[0]?.content as { text: string } | undefined)?.text}`,
+      },
     }));
     await client.connect(makeTransport());
   });
@@ -67,7 +70,10 @@ describe.each(transports)('SDK Client over %s', (_name, makeTransport, inProcess
 
   it('initializes with our server info and capabilities', () => {
     expect(client.getServerVersion()?.name).toBe('erlmcp-demo');
-    expect(client.getServerCapabilities()).toMatchObject({ tools: { listChanged: true }, resources: { subscribe: true } });
+    expect(client.getServerCapabilities()).toMatchObject({
+      tools: { listChanged: true },
+      resources: { subscribe: true },
+    });
   });
 
   it('lists and calls tools, with valid and invalid arguments', async () => {
@@ -87,11 +93,16 @@ describe.each(transports)('SDK Client over %s', (_name, makeTransport, inProcess
     const info = await client.readResource({ uri: 'erlmcp://server/info' });
     expect(JSON.parse((info.contents[0] as { text: string }).text).name).toBe('erlmcp-demo');
     const greeting = await client.readResource({ uri: 'erlmcp://greeting/Grace' });
-    expect(greeting.contents).toEqual([{ uri: 'erlmcp://greeting/Grace', mimeType: 'text/plain', text: 'Hello, Grace!' }]);
+    expect(greeting.contents).toEqual([
+      { uri: 'erlmcp://greeting/Grace', mimeType: 'text/plain', text: 'Hello, Grace!' },
+    ]);
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['erlmcp://greeting/{name}']);
     const prompt = await client.getPrompt({ name: 'summarize', arguments: { text: 'x' } });
-    expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'Summarize the following as one paragraph:\n\nx' });
+    expect(prompt.messages[0]?.content).toEqual({
+      type: 'text',
+      text: 'Summarize the following as one paragraph:\n\nx',
+    });
   });
 
   it('receives progress', async () => {

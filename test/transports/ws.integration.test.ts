@@ -221,6 +221,16 @@ describe('WebSocketListener + WebSocketServerTransport', () => {
     expect(h.listener.connections).toBe(2);
   });
 
+  it('by default refuses cross-site Origins and rebinding Hosts on a loopback listener (403)', async () => {
+    const h = await harness();
+    expect((await upgradeStatus(h.url, { Origin: 'https://evil.example.com' })).statusCode).toBe(403);
+    expect((await upgradeStatus(h.url, { Host: 'evil.example.com' })).statusCode).toBe(403);
+    expect((await upgradeStatus(h.url, { Origin: 'null' })).statusCode).toBe(403);
+    await opened(raw(h.url, 'mcp', { origin: 'http://localhost:3000' }));
+    await opened(raw(h.url, 'mcp'));
+    expect(h.listener.connections).toBe(2);
+  });
+
   it('answers 404 for other paths', async () => {
     const h = await harness();
     expect((await upgradeStatus(h.url.replace('/mcp', '/other'))).statusCode).toBe(404);
