@@ -113,6 +113,27 @@ try {
     encoding: 'utf8',
   }).trim();
   step(`binary loaded from ${path.relative(app, resolved)}`);
+  // The installed `erlmcp` command serves MCP over stdio: one initialize round trip.
+  const bin = path.join(app, 'node_modules', '.bin', process.platform === 'win32' ? 'erlmcp.cmd' : 'erlmcp');
+  const init = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'pack-check', version: '0' } },
+  });
+  const served = spawnSync(bin, ['serve', '--stdio', '--log-level', 'silent'], {
+    cwd: app,
+    env,
+    input: `${init}\n`,
+    encoding: 'utf8',
+    timeout: 30_000,
+    shell: process.platform === 'win32',
+  });
+  const answer = JSON.parse(served.stdout.split('\n')[0] || '{}');
+  if (answer.result?.serverInfo?.name !== 'erlmcp-demo') {
+    throw new Error(`erlmcp serve --stdio did not answer initialize: ${served.stdout}${served.stderr}`);
+  }
+  step(`bin: erlmcp serve --stdio answered initialize (protocol ${answer.result.protocolVersion})`);
   console.log('pack:check passed');
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

@@ -107,6 +107,7 @@ export class StdioServerTransport implements Transport {
   readonly #reader: LineReader;
   #started = false;
   #closed = false;
+  #inPaused = false;
 
   constructor(options: StdioServerOptions = {}) {
     this.#in = options.stdin ?? process.stdin;
@@ -136,10 +137,26 @@ export class StdioServerTransport implements Transport {
     this.#out.on('error', this.#onOutError);
   }
 
+  /**
+   * Writes one line. When stdout pushes back, reading stdin pauses until it drains: a client
+   * that does not read its responses stops getting requests read, so the buffered output
+   * stays bounded by what was already in flight.
+   */
   send(message: JsonRpcMessage, _options?: TransportSendOptions): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#writer.write(message);
+    const written = this.#writer.write(message);
+    if (written !== RESOLVED && !this.#inPaused) {
+      this.#inPaused = true;
+      this.#in.pause();
+      written.then(this.#resumeInput, this.#resumeInput);
+    }
+    return written;
   }
+
+  readonly #resumeInput = (): void => {
+    this.#inPaused = false;
+    if (!this.#closed) this.#in.resume();
+  };
 
   /** Stops reading; idempotent. Sends still waiting for 'drain' resolve (their bytes are in the stream). */
   async close(): Promise<void> {

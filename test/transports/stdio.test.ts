@@ -155,3 +155,30 @@ describe('StdioServerTransport', () => {
     expect(answers.map((m) => ('id' in m ? m.id : -1))).toEqual(Array.from({ length: 500 }, (_, i) => i));
   });
 });
+
+describe('StdioServerTransport output backpressure', () => {
+  it('stops reading requests while stdout is backed up and resumes when it drains', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough({ highWaterMark: 1024 }); // nobody reads it yet
+    const t = new StdioServerTransport({ stdin, stdout });
+    const received: number[] = [];
+    // Answer every request with 600 bytes: the second answer fills stdout past its mark.
+    t.onmessage = (m) => {
+      const id = (m as { id: number }).id;
+      received.push(id);
+      void t.send({ jsonrpc: '2.0', id, result: { pad: 'x'.repeat(600) } });
+    };
+    await t.start();
+    for (let i = 0; i < 50; i++) stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' })}\n`);
+    await tick();
+    await tick();
+    const whileBlocked = received.length;
+    expect(whileBlocked).toBeLessThan(50);
+    // Read the output: the transport resumes and serves every remaining request, in order.
+    const out: string[] = [];
+    stdout.on('data', (c: Buffer) => out.push(c.toString()));
+    for (let i = 0; i < 200 && received.length < 50; i++) await tick();
+    expect(received).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    await t.close();
+  });
+});
