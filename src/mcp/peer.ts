@@ -1,5 +1,5 @@
 import { ErlmcpError } from '../core/errors.js';
-import type { MessageExtra, Transport } from '../transports/transport.js';
+import { type MessageExtra, SENT, type Transport } from '../transports/transport.js';
 import type { RequestContext } from './context.js';
 import {
   classify,
@@ -120,8 +120,10 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
     const t = this.transport;
     if (!t || this.#closed) return;
     const sent = relatedRequestId === undefined ? t.send(message) : t.send(message, { relatedRequestId });
-    sent.catch((err: unknown) => this.reportError(asError(err)));
+    if (sent !== SENT) sent.then(undefined, this.#onSendError);
   }
+
+  readonly #onSendError = (err: unknown): void => this.reportError(asError(err));
 
   /** Sends a notification. */
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {

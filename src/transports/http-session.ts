@@ -12,7 +12,7 @@ import {
   type RequestId,
 } from '../mcp/jsonrpc.js';
 import { type SseHub, SseStream, type SseStreamOwner, sseEvent } from './sse.js';
-import type { MessageExtra, Transport, TransportSendOptions } from './transport.js';
+import { type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
 /** What a session needs from the listener that owns it. */
 export interface SessionHost {
@@ -41,7 +41,7 @@ class Exchange {
   }
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
+const RESOLVED = SENT;
 
 const SSE_HEAD = {
   'content-type': 'text/event-stream',
