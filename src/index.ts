@@ -56,6 +56,23 @@ export type * from './mcp/types.js';
 export { LOGGING_LEVELS } from './mcp/types.js';
 export { UriTemplate } from './mcp/uri-template.js';
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './mcp/versions.js';
+// ---- supervision --------------------------------------------------------------------------
+export type { Closeable } from './supervision/adapters.js';
+export { closeableChild, taskChild } from './supervision/adapters.js';
+export type {
+  AnyChildSpec,
+  Child,
+  ChildSpec,
+  ChildType,
+  ExitReason,
+  RestartType,
+  ShutdownMs,
+} from './supervision/child.js';
+export type { SupervisorEvent } from './supervision/events.js';
+export { ExitNotifier } from './supervision/exit-notifier.js';
+export type { StrategyName } from './supervision/strategies/strategy.js';
+export type { ChildCounts, ChildInfo, SupervisorOptions, SupervisorState } from './supervision/supervisor.js';
+export { Supervisor, SupervisorShutdownError } from './supervision/supervisor.js';
 export type { StreamableHttpClientOptions } from './transports/http-client.js';
 export { HttpStatusError, StreamableHttpClientTransport } from './transports/http-client.js';
 export type { StreamableHttpListenerOptions } from './transports/http-server.js';

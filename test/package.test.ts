@@ -8,6 +8,7 @@ const PUBLIC_API = [
   'ConnectionLimiter',
   'DrainedFrames',
   'ErlmcpError',
+  'ExitNotifier',
   'Gate',
   'HttpStatusError',
   'LATEST_PROTOCOL_VERSION',
@@ -32,6 +33,8 @@ const PUBLIC_API = [
   'StreamableHttpClientTransport',
   'StreamableHttpListener',
   'StreamableHttpServerTransport',
+  'Supervisor',
+  'SupervisorShutdownError',
   'TokenBucket',
   'TokenBuckets',
   'UriTemplate',
@@ -40,11 +43,13 @@ const PUBLIC_API = [
   'WebSocketServerTransport',
   'WsCloseCode',
   'admitCodeName',
+  'closeableChild',
   'createMemoryTransportPair',
   'hasErrorCode',
   'isBackpressureCode',
   'listen',
   'registerDemoToolset',
+  'taskChild',
 ];
 
 describe('package entry points', () => {
