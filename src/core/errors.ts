@@ -25,7 +25,16 @@ export type ErrorCode =
   | 'ERR_TRANSPORT'
   | 'ERR_HTTP_STATUS'
   | 'ERR_CAPABILITY'
-  | 'ERR_TIMEOUT';
+  | 'ERR_TIMEOUT'
+  // Legacy registry API (src/legacy)
+  | 'ERR_HANDLES_EXHAUSTED'
+  // Supervision (src/supervision)
+  | 'ERR_SUPERVISOR_SHUTDOWN'
+  | 'ERR_SUPERVISOR_NOT_RUNNING'
+  | 'ERR_CHILD_ALREADY_PRESENT'
+  | 'ERR_CHILD_NOT_FOUND'
+  | 'ERR_CHILD_RUNNING'
+  | 'ERR_CHILD_START';
 
 /** An error with a stable `code`. */
 export class ErlmcpError extends Error {
