@@ -1,5 +1,5 @@
 // `npm run bench` (= node bench/run.mjs [suite ...] [--quick]): runs the suites (all, or those
-// named: registry bucket breaker ring router), prints ours vs peer per row and writes
+// named: registry bucket breaker ring router legacy), prints ours vs peer per row and writes
 // bench/results/latest.json (the rows) and bench/results/latest-env.json (the machine).
 // `--quick` shortens every measurement for a smoke run; its numbers are noisier.
 import fs from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { options, sink } from './lib.mjs';
 
-const SUITES = ['registry', 'bucket', 'breaker', 'ring', 'router'];
+const SUITES = ['registry', 'bucket', 'breaker', 'ring', 'router', 'legacy'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const flags = args.filter((a) => a.startsWith('--') && a !== '--quick');
@@ -56,6 +56,16 @@ for (const r of rows) {
         `Map.get p50 ${r.peerP50Ns} ns, p99 ${r.peerP99Ns} ns; single calls timed one by one: ` +
         `p50 ${r.singleCallP50Ns} ns, p99 ${r.singleCallP99Ns} ns incl. a ~${r.timerOverheadP50Ns} ns timer read)`,
     );
+  }
+  if (r.routeP99Ns !== undefined) {
+    console.log(
+      `${r.name}: p50 ${r.routeP50Ns} ns, p99 ${r.routeP99Ns} ns per route (central JS registry p50 ` +
+        `${r.peerRouteP50Ns} ns, p99 ${r.peerRouteP99Ns} ns); single routes timed one by one: ours p99 ` +
+        `${r.singleRouteP99Ns} ns, central p99 ${r.peerSingleRouteP99Ns} ns`,
+    );
+  }
+  if (r.claimP99Ns !== undefined) {
+    console.log(`${r.name}: ${r.ratio}x the claimed ops/s; claimed p99 / our p99 = ${r.p99VsClaim}x (${r.peer})`);
   }
   if (r.nsPerOp !== undefined) {
     const target = r.targetNs === undefined ? '' : ` (target < ${r.targetNs} ns)`;

@@ -67,4 +67,14 @@ describe('package entry points', () => {
     const esm = (await import('erlmcp' as string)) as Record<string, unknown>;
     expect(typeof esm.ShardedRegistry).toBe('function');
   });
+
+  it('serves the legacy registry API at erlmcp/legacy, ESM and CommonJS alike', async () => {
+    const req = createRequire(import.meta.url);
+    expect(req.resolve('erlmcp/legacy')).toMatch(/dist[/\\]legacy[/\\]index\.js$/);
+    const cjs = req('erlmcp/legacy') as Record<string, unknown>;
+    const esm = (await import('erlmcp/legacy' as string)) as Record<string, unknown>;
+    expect(Object.keys(esm).sort()).toEqual(Object.keys(cjs).sort());
+    expect(esm.LegacyRegistry).toBe(cjs.LegacyRegistry);
+    expect(typeof esm.routeToServer).toBe('function');
+  });
 });
