@@ -1,0 +1,126 @@
+import type { Child, ExitReason } from '../supervision/child.js';
+import { ExitNotifier } from '../supervision/exit-notifier.js';
+import { frameHandle, framePayload } from './frame.js';
+import type { ShardSlot } from './slot.js';
+
+/** Where a shard's frames go: the destination registered for each handle. */
+export interface Destinations {
+  /** The deliver function for `handle`, or undefined when it is gone. */
+  get(handle: number): ((payload: Buffer) => void) | undefined;
+}
+
+/** How many frames one drain step takes from the native queue (one native call). */
+const BATCH = 256;
+
+/**
+ * The worker of one shard: drains the shard's native queue and delivers each frame to its
+ * destination. All state that matters lives in the {@link ShardSlot}, so when routing throws
+ * (a bug, or {@link crashNext} in chaos tests) this manager exits with the error and the
+ * restarted one continues at the same frame: the frame being routed was not yet counted as
+ * delivered, so it is delivered exactly once. A destination that throws is that
+ * destination's failure (counted, the frame is done), not the manager's.
+ */
+export class ShardManager implements Child {
+  readonly slot: ShardSlot;
+  readonly #destinations: Destinations;
+  readonly #done: (shard: number, ok: boolean, latencyUs: number) => void;
+  readonly #exit = new ExitNotifier();
+  #scheduled = false;
+  #stopped = false;
+  #crashNext: Error | undefined;
+
+  /** `done` is told once per frame that leaves the shard, with whether delivery succeeded. */
+  constructor(
+    slot: ShardSlot,
+    destinations: Destinations,
+    done: (shard: number, ok: boolean, latencyUs: number) => void,
+  ) {
+    this.slot = slot;
+    this.#destinations = destinations;
+    this.#done = done;
+    // Continue whatever the previous manager left: a partial batch or queued frames.
+    this.wake();
+  }
+
+  /** True while this manager is in service. */
+  get running(): boolean {
+    return this.#exit.exitReason === undefined;
+  }
+
+  /** Makes the next routing step throw `err` (fault injection for chaos tests). */
+  crashNext(err: Error = new Error(`shard ${this.slot.shard}: injected crash`)): void {
+    this.#crashNext = err;
+    this.wake();
+  }
+
+  /** Schedules a drain (after new frames were queued). Cheap when already scheduled. */
+  wake(): void {
+    if (this.#scheduled || !this.running) return;
+    this.#scheduled = true;
+    setImmediate(this.#run);
+  }
+
+  readonly #run = (): void => {
+    this.#scheduled = false;
+    if (!this.running) return;
+    try {
+      this.#drain();
+    } catch (err) {
+      this.#exit.exit(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+
+  #drain(): void {
+    const slot = this.slot;
+    for (let rounds = 0; rounds < 16; rounds++) {
+      if (slot.cursor >= slot.batch.length) {
+        const drained = slot.queue.drain(BATCH);
+        if (drained.count === 0) return;
+        slot.batch = [...drained];
+        slot.batchTimes = slot.takeStamps(drained.count);
+        slot.cursor = 0;
+      }
+      while (slot.cursor < slot.batch.length) {
+        const i = slot.cursor;
+        const frame = slot.batch[i] as Buffer;
+        // Everything that may throw as a manager fault happens before delivery...
+        if (this.#crashNext) {
+          const err = this.#crashNext;
+          this.#crashNext = undefined;
+          throw err;
+        }
+        const deliver = this.#destinations.get(frameHandle(frame));
+        // ...and the frame is done the moment delivery is attempted.
+        slot.cursor = i + 1;
+        const at = slot.batchTimes[i];
+        let ok = true;
+        if (deliver === undefined) {
+          slot.orphaned++;
+        } else {
+          try {
+            deliver(framePayload(frame));
+            slot.delivered++;
+          } catch {
+            slot.failed++;
+            ok = false;
+          }
+        }
+        const us = at === undefined ? -1 : Math.max(0, Math.round((performance.now() - at) * 1000));
+        if (us >= 0) slot.latency.record(us);
+        this.#done(slot.shard, ok, us);
+      }
+    }
+    // Yield to I/O between long runs; more work remains.
+    this.wake();
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#exit.exit('shutdown');
+  }
+
+  onExit(listener: (reason: ExitReason) => void): void {
+    this.#exit.onExit(listener);
+  }
+}

@@ -1,0 +1,153 @@
+import { invalidArg } from '../core/errors.js';
+import type { ShardedRegistry } from '../core/registry.js';
+import { AdmitCode, type Router } from '../core/router.js';
+import type { Logger } from '../ops/logger.js';
+import { Supervisor } from '../supervision/supervisor.js';
+import { encodeFrame } from './frame.js';
+import { type Destinations, ShardManager } from './manager.js';
+import { ShardSlot, type ShardStats } from './slot.js';
+
+export interface ShardSetOptions {
+  /** The registry whose shards these are (one manager per registry shard). */
+  registry: ShardedRegistry;
+  /** The router every submitted message is admitted by (one native call per message). */
+  router: Router;
+  /** Capacity of each shard's queue (default 10,000, the seeds' bounded queue). */
+  queueCapacity?: number;
+  /** Restart intensity of the shard supervisor (default 5 restarts per shard-set per 60 s x shards). */
+  intensity?: number;
+  periodMs?: number;
+  logger?: Logger;
+}
+
+/** What {@link ShardSet.submit} answers: an AdmitCode, or QUEUE_FULL when the shard's queue was full. */
+export const QUEUE_FULL = 6;
+
+/**
+ * One manager per registry shard under a one_for_one supervisor: each shard's messages wait
+ * in that shard's native queue and are delivered by that shard's manager, so a manager that
+ * crashes is restarted alone while the other shards keep delivering, and the restarted one
+ * continues from the queue (see {@link ShardManager}).
+ */
+export class ShardSet {
+  readonly supervisor: Supervisor;
+  readonly #slots: ShardSlot[];
+  readonly #managers: (ShardManager | undefined)[];
+  readonly #registry: ShardedRegistry;
+  readonly #router: Router;
+  readonly #destinations = new Map<number, (payload: Buffer) => void>();
+  readonly #lookup: Destinations = { get: (h) => this.#destinations.get(h) };
+  /** A frame left its shard (delivered, failed or orphaned): release its admission slot. */
+  readonly #done = (shard: number, ok: boolean, latencyUs: number): void => {
+    this.#router.completeOnShard(shard, ok, latencyUs);
+  };
+  readonly #downSince: (number | undefined)[];
+  readonly restartTimesMs: number[] = [];
+
+  constructor(options: ShardSetOptions) {
+    if (!options?.registry || !options.router) throw invalidArg('ShardSet needs { registry, router }');
+    this.#registry = options.registry;
+    this.#router = options.router;
+    const shards = options.registry.stats().shards;
+    const capacity = options.queueCapacity ?? 10_000;
+    this.#slots = Array.from({ length: shards }, (_, i) => new ShardSlot(i, capacity));
+    this.#managers = new Array(shards).fill(undefined);
+    this.#downSince = new Array(shards).fill(undefined);
+    this.supervisor = new Supervisor({
+      name: 'shards',
+      strategy: 'one_for_one',
+      // Crashes are expected to be rare and isolated; allow every shard a few.
+      intensity: options.intensity ?? 5 * shards,
+      periodMs: options.periodMs ?? 60_000,
+      logger: options.logger,
+      children: this.#slots.map((slot) => ({
+        id: `shard-${slot.shard}`,
+        restart: 'permanent' as const,
+        shutdownMs: 1_000,
+        start: () => this.#startManager(slot),
+      })),
+    });
+  }
+
+  get shards(): number {
+    return this.#slots.length;
+  }
+
+  start(): Promise<void> {
+    return this.supervisor.start();
+  }
+
+  stop(): Promise<void> {
+    return this.supervisor.stop();
+  }
+
+  /** Registers where messages for `handle` go; returns the handle's shard. */
+  attach(handle: number, deliver: (payload: Buffer) => void): number {
+    const shard = this.#shardOf(handle);
+    if (!this.#destinations.has(handle)) (this.#slots[shard] as ShardSlot).sessions++;
+    this.#destinations.set(handle, deliver);
+    return shard;
+  }
+
+  /** Forgets `handle`'s destination; frames still queued for it will be counted as orphaned. */
+  detach(handle: number): void {
+    if (!this.#destinations.delete(handle)) return;
+    const shard = this.#registry.shardOfHandle(handle);
+    if (shard !== undefined) (this.#slots[shard] as ShardSlot).sessions--;
+  }
+
+  /**
+   * Admits one message from `handle` (one Router.admit) and queues it on the handle's shard.
+   * Returns AdmitCode.OK when accepted — from then on it is delivered exactly once, even
+   * across crashes of the shard's manager — or the refusal (an AdmitCode, or QUEUE_FULL).
+   * An accepted message holds its shard's admission slot until it is delivered (or found
+   * orphaned), so the shard's admission depth is its backlog.
+   */
+  submit(handle: number, payload: Uint8Array): number {
+    const verdict = this.#router.admit(handle);
+    if (verdict !== AdmitCode.OK) return verdict;
+    const shard = this.#shardOf(handle);
+    const slot = this.#slots[shard] as ShardSlot;
+    const pushed = slot.queue.push(encodeFrame(handle, payload));
+    if (pushed === 'rejected') {
+      this.#router.completeOnShard(shard, true);
+      slot.rejected++;
+      return QUEUE_FULL;
+    }
+    slot.accepted++;
+    slot.stamp(performance.now());
+    this.#managers[shard]?.wake();
+    return AdmitCode.OK;
+  }
+
+  /** The manager currently serving `shard` (undefined while it restarts). */
+  manager(shard: number): ShardManager | undefined {
+    return this.#managers[shard];
+  }
+
+  stats(): ShardStats[] {
+    return this.#slots.map((s) => s.stats());
+  }
+
+  #shardOf(handle: number): number {
+    const shard = this.#registry.shardOfHandle(handle);
+    if (shard === undefined) throw invalidArg(`handle ${handle} is not registered`);
+    return shard;
+  }
+
+  #startManager(slot: ShardSlot): ShardManager {
+    const m = new ShardManager(slot, this.#lookup, this.#done);
+    this.#managers[slot.shard] = m;
+    const down = this.#downSince[slot.shard];
+    if (down !== undefined) {
+      this.restartTimesMs.push(performance.now() - down);
+      this.#downSince[slot.shard] = undefined;
+      slot.restarts++;
+    }
+    m.onExit(() => {
+      if (this.#managers[slot.shard] === m) this.#managers[slot.shard] = undefined;
+      this.#downSince[slot.shard] = performance.now();
+    });
+    return m;
+  }
+}
