@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
+import { startApplication } from '../app/application.js';
 import { registerDemoToolset } from '../demo/toolset.js';
 import { McpServer } from '../mcp/server.js';
 import { createLogger } from '../ops/logger.js';
-import { listen } from '../transports/listen.js';
-import { StdioServerTransport } from '../transports/stdio.js';
 
 export interface ServeOptions {
   stdio: boolean;
@@ -28,36 +27,36 @@ export async function runServe(options: ServeOptions): Promise<number> {
   registerDemoToolset(server);
   server.on('sessionerror', (err, session) => log.debug({ err, session: session.id }, 'session error'));
 
-  let stop: () => Promise<void>;
-  if (options.stdio) {
-    const transport = new StdioServerTransport();
-    const session = await server.connect(transport);
-    log.info({ transport: 'stdio' }, 'serving MCP over stdio');
-    const closed = new Promise<void>((resolve) => {
-      session.onclose = () => resolve();
-    });
-    stop = () => server.shutdown(options.shutdownMs);
-    await Promise.race([closed, waitForSignal(log, () => stop())]);
-    await server.close();
-    return 0;
-  }
-
-  const listener = await listen(server, {
-    host: options.host,
-    port: options.port,
-    path: options.path,
-    maxConnections: options.maxConnections,
+  const app = await startApplication({
+    server,
+    stdio: options.stdio,
+    listen: { host: options.host, port: options.port, path: options.path, maxConnections: options.maxConnections },
+    shutdownMs: options.shutdownMs,
+    logger: log,
   });
-  log.info(
-    { websocket: listener.url.replace(/^http/, 'ws'), http: listener.url, maxConnections: options.maxConnections },
-    'erlmcp serving MCP (WebSocket and Streamable HTTP)',
-  );
-  stop = async () => {
-    await listener.stopAccepting();
-    await server.shutdown(options.shutdownMs);
-    await listener.close();
-  };
-  await waitForSignal(log, stop);
+  const listener = app.listener();
+  if (listener) {
+    log.info(
+      { websocket: listener.url.replace(/^http/, 'ws'), http: listener.url, maxConnections: options.maxConnections },
+      'erlmcp serving MCP (WebSocket and Streamable HTTP)',
+    );
+  } else {
+    log.info({ transport: 'stdio' }, 'serving MCP over stdio');
+  }
+  // The supervision tree giving up (restart intensity exceeded) ends the process with 1.
+  const failed = app.root.done.then((reason) => reason instanceof Error);
+  const signalled = waitForSignal(log, () => app.stop());
+  const outcome = await Promise.race([
+    signalled.then(() => 'stopped' as const),
+    app.stdioClosed.then(() => 'stdio closed' as const),
+    failed.then((isError) => (isError ? ('failed' as const) : ('stopped' as const))),
+  ]);
+  if (outcome === 'stdio closed') await app.stop();
+  if (outcome === 'failed') {
+    log.error('the supervision tree gave up; exiting');
+    log.flush();
+    return 1;
+  }
   return 0;
 }
 

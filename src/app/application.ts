@@ -1,0 +1,196 @@
+import type { McpServer } from '../mcp/server.js';
+import type { Logger } from '../ops/logger.js';
+import { closeableChild } from '../supervision/adapters.js';
+import type { Child } from '../supervision/child.js';
+import { ExitNotifier } from '../supervision/exit-notifier.js';
+import { Supervisor } from '../supervision/supervisor.js';
+import { type Listener, type ListenOptions, listen } from '../transports/listen.js';
+import { StdioServerTransport } from '../transports/stdio.js';
+import { type ControlPlaneOptions, type ControlReadings, controlPlane } from './control-plane.js';
+
+export interface ApplicationOptions {
+  /** The MCP server definition to serve (tools, resources, prompts registered). */
+  server: McpServer;
+  /** Serve one client over stdin/stdout instead of listening (default false). */
+  stdio?: boolean;
+  /** Where to listen (ignored with `stdio`). */
+  listen?: ListenOptions;
+  /** How long in-flight requests may finish when the application stops (default 5,000 ms). */
+  shutdownMs?: number;
+  logger: Logger;
+  /** Control-plane sampling period (default 1,000 ms). */
+  controlPeriodMs?: number;
+  /** @internal fault injection for the control plane (tests). */
+  onSample?: ControlPlaneOptions['onSample'];
+}
+
+/** A running application: its supervision tree and what it serves. */
+export interface Application {
+  readonly root: Supervisor;
+  readonly server: McpServer;
+  /** Latest control-plane readings (health, metrics, breaker). */
+  readonly readings: ControlReadings;
+  /** The network listener (undefined with stdio). */
+  listener(): Listener | undefined;
+  /** The control-plane supervisor currently running. */
+  control(): Supervisor | undefined;
+  /** Resolves when a stdio client hangs up (never for network serving). */
+  readonly stdioClosed: Promise<void>;
+  /** Stops the tree: transports drain (no new connections, in-flight requests finish), then servers, then the control plane. */
+  stop(): Promise<void>;
+}
+
+/** Adapts an McpServer: stopping it is a graceful shutdown of all its sessions. */
+function serverChild(server: McpServer, shutdownMs: number): Child {
+  const exit = new ExitNotifier();
+  return {
+    async stop() {
+      await server.shutdown(shutdownMs);
+      exit.exit('shutdown');
+    },
+    onExit: (l) => exit.onExit(l),
+  };
+}
+
+/** Adapts a listener: stop = stop accepting, drain the server's sessions, close. An 'error' on its socket is a crash. */
+function listenerChild(listener: Listener, server: McpServer, shutdownMs: number): Child {
+  const exit = new ExitNotifier();
+  let stopping = false;
+  listener.server.on('error', (err) => exit.exit(err));
+  listener.server.on('close', () => {
+    if (!stopping) exit.exit('normal');
+  });
+  return {
+    async stop() {
+      stopping = true;
+      await listener.stopAccepting();
+      await server.shutdown(shutdownMs);
+      await listener.close();
+      exit.exit('shutdown');
+    },
+    onExit: (l) => exit.onExit(l),
+    kill: () => void listener.close(),
+  };
+}
+
+/**
+ * Starts the application tree `erlmcp serve` runs:
+ *
+ * ```
+ * erlmcp (one_for_one)
+ * ├── control (rest_for_one): health, metrics, breaker
+ * ├── servers (simple_one_for_one): McpServer instances
+ * └── transports (simple_one_for_one): stdio / WebSocket + Streamable HTTP listeners
+ * ```
+ *
+ * The control plane only reads native counters, so its crashes never touch the data path.
+ * Children stop in reverse order: transports first (gracefully), the control plane last.
+ */
+export async function startApplication(o: ApplicationOptions): Promise<Application> {
+  const shutdownMs = o.shutdownMs ?? 5_000;
+  const readings: ControlReadings = {};
+  let control: Supervisor | undefined;
+  let servers: Supervisor | undefined;
+  let transports: Supervisor | undefined;
+  let listener: Listener | undefined;
+  let stdioDone!: () => void;
+  const stdioClosed = new Promise<void>((resolve) => {
+    stdioDone = resolve;
+  });
+
+  const nested = async (make: () => Supervisor, set: (s: Supervisor) => void) => {
+    const s = make();
+    set(s);
+    await s.start();
+    return s;
+  };
+
+  const root = new Supervisor({
+    name: 'erlmcp',
+    strategy: 'one_for_one',
+    logger: o.logger,
+    children: [
+      {
+        id: 'control',
+        type: 'supervisor',
+        start: () =>
+          nested(
+            () =>
+              controlPlane({
+                gate: o.server.gate,
+                readings,
+                logger: o.logger,
+                periodMs: o.controlPeriodMs,
+                onSample: o.onSample,
+              }),
+            (s) => {
+              control = s;
+            },
+          ),
+      },
+      {
+        id: 'servers',
+        type: 'supervisor',
+        start: () =>
+          nested(
+            () =>
+              new Supervisor({
+                name: 'servers',
+                strategy: 'simple_one_for_one',
+                logger: o.logger,
+                children: [{ id: 'server', start: (s: unknown) => serverChild(s as McpServer, shutdownMs) }],
+              }),
+            (s) => {
+              servers = s;
+            },
+          ),
+      },
+      {
+        id: 'transports',
+        type: 'supervisor',
+        start: () =>
+          nested(
+            () =>
+              new Supervisor({
+                name: 'transports',
+                strategy: 'simple_one_for_one',
+                logger: o.logger,
+                children: [
+                  {
+                    id: 'transport',
+                    restart: 'transient',
+                    start: async (kind: unknown) => {
+                      if (kind === 'stdio') {
+                        const session = await o.server.connect(new StdioServerTransport());
+                        const child = closeableChild(session);
+                        child.onExit(() => stdioDone());
+                        return child;
+                      }
+                      listener = await listen(o.server, o.listen);
+                      return listenerChild(listener, o.server, shutdownMs);
+                    },
+                  },
+                ],
+              }),
+            (s) => {
+              transports = s;
+            },
+          ),
+      },
+    ],
+  });
+
+  await root.start();
+  await servers?.startChild([o.server]);
+  await transports?.startChild([o.stdio ? 'stdio' : 'network']);
+
+  return {
+    root,
+    server: o.server,
+    readings,
+    listener: () => listener,
+    control: () => control,
+    stdioClosed,
+    stop: () => root.stop(),
+  };
+}
