@@ -37,8 +37,8 @@ let duplicated = 0;
 let gaps = 0;
 for (let i = 0; i < sessions; i++) {
   registry.register(`session-${i}`, i);
-  set.attach(i, (payload) => {
-    const n = payload.readUInt32LE(0);
+  set.attach(i, (item) => {
+    const n = item;
     if (n < next[i]) duplicated++;
     else if (n > next[i]) gaps++;
     next[i] = n + 1;
@@ -46,14 +46,12 @@ for (let i = 0; i < sessions; i++) {
 }
 
 const sent = new Array(sessions).fill(0);
-const frame = Buffer.alloc(4);
 let crashes = 0;
 let refused = 0;
 const start = performance.now();
 while (performance.now() - start < seconds * 1000) {
   for (let i = 0; i < sessions; i++) {
-    frame.writeUInt32LE(sent[i], 0);
-    if (set.submit(i, frame) === 0) sent[i]++;
+    if (set.submit(i, sent[i]) === 0) sent[i]++;
     else refused++;
   }
   if (Math.random() < crashRate) {

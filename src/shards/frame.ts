@@ -1,12 +1,13 @@
 /**
- * A queued message: the sender's handle (u32 little-endian) followed by the payload bytes.
- * The handle travels inside the frame so that a shard queue alone says who each message is
- * for — a restarted manager needs nothing but the queue to continue.
+ * A queued message's frame in the shard's native queue: the sender's handle and the message's
+ * sequence number in its shard (u32 little-endian each). The message itself stays in the
+ * shard slot's table under that sequence number: JS objects cannot live in a Rust queue, and
+ * the slot outlives any manager, so a restarted manager finds every accepted message.
  */
-export function encodeFrame(handle: number, payload: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(4 + payload.byteLength);
+export function encodeFrame(handle: number, seq: number): Buffer {
+  const frame = Buffer.allocUnsafe(8);
   frame.writeUInt32LE(handle, 0);
-  frame.set(payload, 4);
+  frame.writeUInt32LE(seq, 4);
   return frame;
 }
 
@@ -15,7 +16,7 @@ export function frameHandle(frame: Buffer): number {
   return frame.readUInt32LE(0);
 }
 
-/** The payload of a frame made by {@link encodeFrame} (a view, no copy). */
-export function framePayload(frame: Buffer): Buffer {
-  return frame.subarray(4);
+/** The sequence number of a frame made by {@link encodeFrame}. */
+export function frameSeq(frame: Buffer): number {
+  return frame.readUInt32LE(4);
 }

@@ -1,12 +1,12 @@
 import type { Child, ExitReason } from '../supervision/child.js';
 import { ExitNotifier } from '../supervision/exit-notifier.js';
-import { frameHandle, framePayload } from './frame.js';
+import { frameHandle, frameSeq } from './frame.js';
 import type { ShardSlot } from './slot.js';
 
 /** Where a shard's frames go: the destination registered for each handle. */
 export interface Destinations {
   /** The deliver function for `handle`, or undefined when it is gone. */
-  get(handle: number): ((payload: Buffer) => void) | undefined;
+  get(handle: number): ((item: unknown) => void) | undefined;
 }
 
 /** How many frames one drain step takes from the native queue (one native call). */
@@ -23,7 +23,7 @@ const BATCH = 256;
 export class ShardManager implements Child {
   readonly slot: ShardSlot;
   readonly #destinations: Destinations;
-  readonly #done: (shard: number, ok: boolean, latencyUs: number) => void;
+  readonly #done: (shard: number, ok: boolean, latencyUs: number, delivered: boolean) => void;
   readonly #exit = new ExitNotifier();
   #scheduled = false;
   #stopped = false;
@@ -33,7 +33,7 @@ export class ShardManager implements Child {
   constructor(
     slot: ShardSlot,
     destinations: Destinations,
-    done: (shard: number, ok: boolean, latencyUs: number) => void,
+    done: (shard: number, ok: boolean, latencyUs: number, delivered: boolean) => void,
   ) {
     this.slot = slot;
     this.#destinations = destinations;
@@ -90,15 +90,18 @@ export class ShardManager implements Child {
           throw err;
         }
         const deliver = this.#destinations.get(frameHandle(frame));
+        const seq = frameSeq(frame);
+        const item = slot.items.get(seq);
         // ...and the frame is done the moment delivery is attempted.
         slot.cursor = i + 1;
+        slot.items.delete(seq);
         const at = slot.batchTimes[i];
         let ok = true;
         if (deliver === undefined) {
           slot.orphaned++;
         } else {
           try {
-            deliver(framePayload(frame));
+            deliver(item);
             slot.delivered++;
           } catch {
             slot.failed++;
@@ -107,7 +110,7 @@ export class ShardManager implements Child {
         }
         const us = at === undefined ? -1 : Math.max(0, Math.round((performance.now() - at) * 1000));
         if (us >= 0) slot.latency.record(us);
-        this.#done(slot.shard, ok, us);
+        this.#done(slot.shard, ok, us, deliver !== undefined);
       }
     }
     // Yield to I/O between long runs; more work remains.

@@ -18,6 +18,13 @@ export interface ShardSetOptions {
   intensity?: number;
   periodMs?: number;
   logger?: Logger;
+  /**
+   * When a delivered message releases its admission slot: at delivery (default true), or
+   * later by the consumer (false: MCP requests hold theirs until they are answered). Messages
+   * that are never delivered (their destination is gone, their queue was full) are always
+   * released here.
+   */
+  releaseOnDelivery?: boolean;
 }
 
 /** What {@link ShardSet.submit} answers: an AdmitCode, or QUEUE_FULL when the shard's queue was full. */
@@ -30,16 +37,18 @@ export const QUEUE_FULL = 6;
  * continues from the queue (see {@link ShardManager}).
  */
 export class ShardSet {
-  readonly supervisor: Supervisor;
+  #supervisor: Supervisor;
+  readonly #makeSupervisor: () => Supervisor;
   readonly #slots: ShardSlot[];
   readonly #managers: (ShardManager | undefined)[];
   readonly #registry: ShardedRegistry;
   readonly #router: Router;
-  readonly #destinations = new Map<number, (payload: Buffer) => void>();
+  readonly #destinations = new Map<number, (item: unknown) => void>();
   readonly #lookup: Destinations = { get: (h) => this.#destinations.get(h) };
+  readonly #releaseOnDelivery: boolean;
   /** A frame left its shard (delivered, failed or orphaned): release its admission slot. */
-  readonly #done = (shard: number, ok: boolean, latencyUs: number): void => {
-    this.#router.completeOnShard(shard, ok, latencyUs);
+  readonly #done = (shard: number, ok: boolean, latencyUs: number, delivered: boolean): void => {
+    if (!delivered || this.#releaseOnDelivery) this.#router.completeOnShard(shard, ok, latencyUs);
   };
   readonly #downSince: (number | undefined)[];
   readonly restartTimesMs: number[] = [];
@@ -53,28 +62,43 @@ export class ShardSet {
     this.#slots = Array.from({ length: shards }, (_, i) => new ShardSlot(i, capacity));
     this.#managers = new Array(shards).fill(undefined);
     this.#downSince = new Array(shards).fill(undefined);
-    this.supervisor = new Supervisor({
-      name: 'shards',
-      strategy: 'one_for_one',
-      // Crashes are expected to be rare and isolated; allow every shard a few.
-      intensity: options.intensity ?? 5 * shards,
-      periodMs: options.periodMs ?? 60_000,
-      logger: options.logger,
-      children: this.#slots.map((slot) => ({
-        id: `shard-${slot.shard}`,
-        restart: 'permanent' as const,
-        shutdownMs: 1_000,
-        start: () => this.#startManager(slot),
-      })),
-    });
+    this.#releaseOnDelivery = options.releaseOnDelivery ?? true;
+    this.#makeSupervisor = () =>
+      new Supervisor({
+        name: 'shards',
+        strategy: 'one_for_one',
+        // Crashes are expected to be rare and isolated; allow every shard a few.
+        intensity: options.intensity ?? 5 * shards,
+        periodMs: options.periodMs ?? 60_000,
+        logger: options.logger,
+        children: this.#slots.map((slot) => ({
+          id: `shard-${slot.shard}`,
+          restart: 'permanent' as const,
+          shutdownMs: 1_000,
+          start: () => this.#startManager(slot),
+        })),
+      });
+    this.#supervisor = this.#makeSupervisor();
+  }
+
+  /** The supervisor of the managers (a new one after each {@link start} of a stopped set). */
+  get supervisor(): Supervisor {
+    return this.#supervisor;
   }
 
   get shards(): number {
     return this.#slots.length;
   }
 
-  start(): Promise<void> {
-    return this.supervisor.start();
+  /**
+   * Starts the managers. A set whose supervisor stopped (or gave up) gets a fresh supervisor;
+   * the queues and their accepted messages are kept, so even that restart loses nothing.
+   * Resolves with the supervisor (a child for a parent supervisor).
+   */
+  async start(): Promise<Supervisor> {
+    if (this.#supervisor.state === 'stopped') this.#supervisor = this.#makeSupervisor();
+    await this.#supervisor.start();
+    return this.#supervisor;
   }
 
   stop(): Promise<void> {
@@ -82,7 +106,7 @@ export class ShardSet {
   }
 
   /** Registers where messages for `handle` go; returns the handle's shard. */
-  attach(handle: number, deliver: (payload: Buffer) => void): number {
+  attach(handle: number, deliver: (item: unknown) => void): number {
     const shard = this.#shardOf(handle);
     if (!this.#destinations.has(handle)) (this.#slots[shard] as ShardSlot).sessions++;
     this.#destinations.set(handle, deliver);
@@ -97,23 +121,26 @@ export class ShardSet {
   }
 
   /**
-   * Admits one message from `handle` (one Router.admit) and queues it on the handle's shard.
+   * Admits one message (any value) from `handle` (one Router.admit) and queues it on the
+   * handle's shard.
    * Returns AdmitCode.OK when accepted — from then on it is delivered exactly once, even
    * across crashes of the shard's manager — or the refusal (an AdmitCode, or QUEUE_FULL).
    * An accepted message holds its shard's admission slot until it is delivered (or found
    * orphaned), so the shard's admission depth is its backlog.
    */
-  submit(handle: number, payload: Uint8Array): number {
+  submit(handle: number, item: unknown): number {
     const verdict = this.#router.admit(handle);
     if (verdict !== AdmitCode.OK) return verdict;
     const shard = this.#shardOf(handle);
     const slot = this.#slots[shard] as ShardSlot;
-    const pushed = slot.queue.push(encodeFrame(handle, payload));
+    const seq = slot.nextSeq();
+    const pushed = slot.queue.push(encodeFrame(handle, seq));
     if (pushed === 'rejected') {
       this.#router.completeOnShard(shard, true);
       slot.rejected++;
       return QUEUE_FULL;
     }
+    slot.items.set(seq, item);
     slot.accepted++;
     slot.stamp(performance.now());
     this.#managers[shard]?.wake();

@@ -43,6 +43,9 @@ export class ShardSlot {
   /** Enqueue times of frames still in the queue, in order (the queue holds bytes only). */
   #queuedAt: number[] = [];
   #queuedHead = 0;
+  /** Accepted messages by sequence number, until delivered (see frame.ts). */
+  readonly items = new Map<number, unknown>();
+  #nextSeq = 0;
   accepted = 0;
   rejected = 0;
   delivered = 0;
@@ -54,6 +57,13 @@ export class ShardSlot {
   constructor(shard: number, capacity: number) {
     this.shard = shard;
     this.queue = new RingQueue({ capacity });
+  }
+
+  /** The sequence number for the next message (wraps at 2^32; far more than a queue holds). */
+  nextSeq(): number {
+    const seq = this.#nextSeq;
+    this.#nextSeq = (seq + 1) >>> 0;
+    return seq;
   }
 
   /** Records the enqueue time of a frame just accepted into the queue. */
