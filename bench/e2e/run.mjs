@@ -11,7 +11,7 @@ import { report } from './report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const USAGE = `usage: node bench/e2e/run.mjs [--quick] [--duration S] [--warmup S] [--only ws|http]
-       [--sessions 100,1000] [--http-sessions 50] [--outstanding 1] [--servers raw,sdk,ours] [--rounds 3]`;
+       [--sessions 100,1000] [--http-sessions 50] [--outstanding 1] [--servers raw,sdk,ours[,ours-shards]] [--rounds 3]`;
 
 function parseArgs(argv) {
   const o = {
@@ -62,7 +62,9 @@ function parseArgs(argv) {
     fail('session counts and --outstanding must be positive integers');
   }
   if (o.only && o.only !== 'ws' && o.only !== 'http') fail('--only takes ws or http');
-  if (o.servers.some((s) => !['raw', 'sdk', 'ours'].includes(s))) fail('--servers takes raw, sdk, ours');
+  if (o.servers.some((s) => !['raw', 'sdk', 'ours', 'ours-shards'].includes(s))) {
+    fail('--servers takes raw, sdk, ours, ours-shards');
+  }
   return o;
 }
 
@@ -96,7 +98,7 @@ function fdLimit() {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const SERVER_MODULE = { raw: 'raw-ws', sdk: 'sdk', ours: 'ours', bare: 'bare-ws' };
+const SERVER_MODULE = { raw: 'raw-ws', sdk: 'sdk', ours: 'ours', 'ours-shards': 'ours-shards', bare: 'bare-ws' };
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 const log = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
 

@@ -1,5 +1,6 @@
 import type { McpServer } from '../mcp/server.js';
 import type { Logger } from '../ops/logger.js';
+import type { ShardSet } from '../shards/shard-set.js';
 import { closeableChild } from '../supervision/adapters.js';
 import type { Child } from '../supervision/child.js';
 import { ExitNotifier } from '../supervision/exit-notifier.js';
@@ -20,6 +21,11 @@ export interface ApplicationOptions {
   logger: Logger;
   /** Control-plane sampling period (default 1,000 ms). */
   controlPeriodMs?: number;
+  /**
+   * The shard managers the server runs its requests through (the same set passed to its
+   * McpServer as `shards`); started first and stopped last, under the root.
+   */
+  shards?: ShardSet;
   /** @internal fault injection for the control plane (tests). */
   onSample?: ControlPlaneOptions['onSample'];
 }
@@ -78,6 +84,7 @@ function listenerChild(listener: Listener, server: McpServer, shutdownMs: number
  *
  * ```
  * erlmcp (one_for_one)
+ * ├── shards (one_for_one): one manager per registry shard (when `shards` is given)
  * ├── control (rest_for_one): health, metrics, breaker
  * ├── servers (simple_one_for_one): McpServer instances
  * └── transports (simple_one_for_one): stdio / WebSocket + Streamable HTTP listeners
@@ -110,6 +117,7 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
     strategy: 'one_for_one',
     logger: o.logger,
     children: [
+      ...(o.shards ? [{ id: 'shards', type: 'supervisor' as const, start: () => (o.shards as ShardSet).start() }] : []),
       {
         id: 'control',
         type: 'supervisor',

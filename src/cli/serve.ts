@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
 import { startApplication } from '../app/application.js';
 import { registerDemoToolset } from '../demo/toolset.js';
+import { Gate } from '../mcp/gate.js';
 import { McpServer } from '../mcp/server.js';
 import { createLogger } from '../ops/logger.js';
+import { ShardSet } from '../shards/shard-set.js';
 
 export interface ServeOptions {
   stdio: boolean;
@@ -23,7 +25,11 @@ const { version } = createRequire(__filename)('../../package.json') as { version
  */
 export async function runServe(options: ServeOptions): Promise<number> {
   const log = createLogger(options.logLevel);
-  const server = new McpServer({ name: 'erlmcp-demo', version });
+  // One manager per registry shard runs the requests (see src/shards): a manager that crashes
+  // is restarted alone and the requests waiting in its shard's queue are not lost.
+  const gate = new Gate();
+  const shards = new ShardSet({ registry: gate.registry, router: gate.router, releaseOnDelivery: false, logger: log });
+  const server = new McpServer({ name: 'erlmcp-demo', version }, { gate, shards });
   registerDemoToolset(server);
   server.on('sessionerror', (err, session) => log.debug({ err, session: session.id }, 'session error'));
 
@@ -33,6 +39,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     listen: { host: options.host, port: options.port, path: options.path, maxConnections: options.maxConnections },
     shutdownMs: options.shutdownMs,
     logger: log,
+    shards,
   });
   const listener = app.listener();
   if (listener) {

@@ -235,7 +235,7 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
 
   #onRequest(request: JsonRpcRequest, extra: MessageExtra | undefined): void {
     const id = request.id;
-    if (this.#inbound.has(id)) {
+    if (this.#inbound.has(id) || this.isQueued(id)) {
       // Answering with the same id would settle the client's first request with this error.
       this.post(
         errorResponse(
@@ -252,8 +252,30 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
       this.post(errorResponse(id, refused.code, refused.message, refused.data), id);
       return;
     }
+    if (this.enqueue(request, extra)) return;
+    this.dispatch(request, extra);
+  }
+
+  /**
+   * Hands an admitted request to a queue instead of running it now; true when taken (the
+   * subclass then calls {@link dispatch} later, or answers/releases it itself).
+   */
+  protected enqueue(_request: JsonRpcRequest, _extra: MessageExtra | undefined): boolean {
+    return false;
+  }
+
+  /** True when a request with this id waits in the subclass's queue (duplicate-id check). */
+  protected isQueued(_id: RequestId): boolean {
+    return false;
+  }
+
+  /** A cancellation for a request that is not running: the subclass may hold it queued. */
+  protected cancelQueued(_id: RequestId): void {}
+
+  /** Runs an admitted request: its context, its handler, exactly one settle. */
+  protected dispatch(request: JsonRpcRequest, extra: MessageExtra | undefined): void {
     const ctx = this.createContext(request, extra);
-    this.#inbound.set(id, ctx);
+    this.#inbound.set(request.id, ctx);
     const handler = this.handlerFor(request.method);
     if (!handler) {
       this.#fail(ctx, new McpError(ErrorCode.METHOD_NOT_FOUND, `Method not found: ${request.method}`));
@@ -316,9 +338,13 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
       const id = n.params?.requestId;
       if (typeof id !== 'string' && typeof id !== 'number') return;
       const ctx = this.#inbound.get(id);
+      if (!ctx) {
+        this.cancelQueued(id);
+        return;
+      }
       // The spec: a cancelled request gets no response. Settle first so a handler that
       // returns after the abort cannot answer.
-      if (!ctx || ctx.method === 'initialize' || !this.#settle(ctx, true)) return;
+      if (ctx.method === 'initialize' || !this.#settle(ctx, true)) return;
       const reason = typeof n.params?.reason === 'string' ? n.params.reason : 'cancelled by the client';
       ctx.abort(new McpError(ErrorCode.REQUEST_TIMEOUT, reason));
       return;

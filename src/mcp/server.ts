@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { invalidArg } from '../core/errors.js';
+import type { ShardSet } from '../shards/shard-set.js';
 import type { Transport } from '../transports/transport.js';
 import { complete } from './features/completion.js';
 import { type PromptConfig, type PromptHandler, PromptSet, type RegisteredPrompt } from './features/prompts.js';
@@ -27,6 +28,13 @@ export interface McpServerOptions {
   instructions?: string;
   /** The native backpressure gate, or options for a new one (default: the seeds' limits). */
   gate?: Gate | GateOptions;
+  /**
+   * Shard managers to run requests through (built over this server's gate: same registry and
+   * router). Each admitted request then waits in its session's shard queue and that shard's
+   * manager runs it, so a crashing manager is restarted alone and loses no request. Default:
+   * none — requests run as they arrive.
+   */
+  shards?: ShardSet;
   /** Items per page of the list methods (default 100). */
   pageSize?: number;
   /**
@@ -97,12 +105,16 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
     if (!(this.#timeoutMs > 0)) throw invalidArg('requestTimeoutMs must be positive (Infinity disables it)');
     this.gate = options.gate instanceof Gate ? options.gate : new Gate(options.gate);
+    if (options.shards && options.shards.registry !== this.gate.registry) {
+      throw invalidArg("shards must be built over the server's gate (its registry and router)");
+    }
     this.#tools = new ToolSet(() => this.#listChanged('tools'));
     this.#resources = new ResourceSet(() => this.#listChanged('resources'));
     this.#prompts = new PromptSet(() => this.#listChanged('prompts'));
     this.#handlers = this.#methods();
     this.#host = {
       handlerFor: (method) => this.#handlerFor(method),
+      shards: options.shards,
       initializeResult: (version) => this.#initializeResult(version),
       onNotification: (session, n) => this.#onNotification(session, n),
       sessionClosed: (session) => this.#closed(session),

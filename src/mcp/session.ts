@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { AdmitCode } from '../core/router.js';
+import { QUEUE_FULL, type ShardSet } from '../shards/shard-set.js';
 import type { MessageExtra, Transport } from '../transports/transport.js';
 import type { Gate, GateTicket } from './gate.js';
-import { ErrorCode, type JsonRpcNotification, type JsonRpcRequest, McpError } from './jsonrpc.js';
+import {
+  ErrorCode,
+  errorResponse,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  McpError,
+  type RequestId,
+} from './jsonrpc.js';
 import { type MethodHandler, Peer } from './peer.js';
 import { ServerContext } from './server-context.js';
 import type { ClientCapabilities, Implementation, InitializeResult, LoggingLevel } from './types.js';
@@ -14,6 +23,8 @@ export type SessionState = 'new' | 'ready' | 'closing' | 'closed';
 /** @internal What a session needs from the server that owns it. */
 export interface SessionHost {
   handlerFor(method: string): MethodHandler<ServerContext> | undefined;
+  /** When set, admitted requests wait in their shard's queue and its manager runs them. */
+  shards?: ShardSet;
   initializeResult(protocolVersion: string): InitializeResult;
   onInitialized?(session: ServerSession): void;
   onNotification?(session: ServerSession, notification: JsonRpcNotification): void;
@@ -27,6 +38,19 @@ const NOT_INITIALIZED = new McpError(
 const CLOSING = new McpError(ErrorCode.SESSION_CLOSING, 'Session is closing: no new requests are accepted', {
   reason: 'session_closing',
 });
+
+/** A request waiting in a shard queue. */
+interface QueuedRequest {
+  session: ServerSession;
+  request: JsonRpcRequest;
+  extra: MessageExtra | undefined;
+}
+
+/** The one destination every session registers with the shard set: the item knows its session. */
+const deliverQueued = (item: unknown): void => {
+  const q = item as QueuedRequest;
+  q.session.runQueued(q);
+};
 
 /**
  * One client's conversation with an McpServer over one transport. Owns the session's handle
@@ -48,6 +72,9 @@ export class ServerSession extends Peer<ServerContext> {
   #logLevel = 0;
   /** Resource URIs this client subscribed to. */
   readonly subscriptions = new Set<string>();
+  readonly #shards: ShardSet | undefined;
+  /** Requests waiting in the shard queue: id -> cancelled while waiting. */
+  readonly #queued = new Map<RequestId, boolean>();
   readonly #boundNotify = (method: string, params: Record<string, unknown>, related: string | number) =>
     this.notify(method, params, related);
 
@@ -58,6 +85,8 @@ export class ServerSession extends Peer<ServerContext> {
     this.#gate = gate;
     this.id = transport.sessionId ?? randomUUID();
     this.ticket = gate.open(this.id);
+    this.#shards = host.shards;
+    this.#shards?.attach(this.ticket.handle, deliverQueued);
     this.attach(transport);
   }
 
@@ -101,8 +130,52 @@ export class ServerSession extends Peer<ServerContext> {
       if (this.#state === 'closing' || this.#state === 'closed') return CLOSING;
       if (request.method !== 'initialize' && request.method !== 'ping') return NOT_INITIALIZED;
     }
+    // In shard mode the shard set makes the one Router.admit call (see enqueue).
+    if (this.#shards) return undefined;
     const verdict = this.#gate.router.admit(this.ticket.handle);
     return verdict === 0 ? undefined : this.#gate.rejection(verdict, this.ticket.handle);
+  }
+
+  protected override enqueue(request: JsonRpcRequest, extra: MessageExtra | undefined): boolean {
+    const shards = this.#shards;
+    if (!shards) return false;
+    const verdict = shards.submit(this.ticket.handle, { session: this, request, extra } satisfies QueuedRequest);
+    if (verdict === AdmitCode.OK) {
+      this.#queued.set(request.id, false);
+      return true;
+    }
+    const code = verdict === QUEUE_FULL ? AdmitCode.SHARD_OVERLOADED : verdict;
+    const e = this.#gate.rejection(code, this.ticket.handle);
+    this.post(errorResponse(request.id, e.code, e.message, e.data), request.id);
+    return true;
+  }
+
+  /** Requests being handled or waiting in the shard queue (graceful shutdown waits for both). */
+  override get inFlight(): number {
+    return super.inFlight + this.#queued.size;
+  }
+
+  protected override isQueued(id: RequestId): boolean {
+    return this.#queued.has(id);
+  }
+
+  protected override cancelQueued(id: RequestId): void {
+    if (this.#queued.has(id)) this.#queued.set(id, true);
+  }
+
+  /**
+   * @internal Called by the shard manager: runs a request that waited in the queue, or, when
+   * it was cancelled meanwhile or the session closed, releases its admission slot unanswered.
+   */
+  runQueued(q: QueuedRequest): void {
+    const id = q.request.id;
+    const cancelled = this.#queued.get(id);
+    this.#queued.delete(id);
+    if (cancelled !== false || this.closed) {
+      this.#gate.router.completeOnShard(this.ticket.shard, true);
+      return;
+    }
+    this.dispatch(q.request, q.extra);
   }
 
   protected override onSettled(ctx: ServerContext, ok: boolean): void {
@@ -176,6 +249,8 @@ export class ServerSession extends Peer<ServerContext> {
     if (this.closed) return;
     this.#state = 'closed';
     super.handleClose();
+    // Requests still queued are released by the shard set (orphaned) or by runQueued.
+    this.#shards?.detach(this.ticket.handle);
     this.#gate.close(this.id, this.ticket);
     this.#host.sessionClosed(this);
   }

@@ -41,6 +41,8 @@ export class ShardSet {
   readonly #makeSupervisor: () => Supervisor;
   readonly #slots: ShardSlot[];
   readonly #managers: (ShardManager | undefined)[];
+  /** The registry whose shards these are. */
+  readonly registry: ShardedRegistry;
   readonly #registry: ShardedRegistry;
   readonly #router: Router;
   readonly #destinations = new Map<number, (item: unknown) => void>();
@@ -55,6 +57,7 @@ export class ShardSet {
 
   constructor(options: ShardSetOptions) {
     if (!options?.registry || !options.router) throw invalidArg('ShardSet needs { registry, router }');
+    this.registry = options.registry;
     this.#registry = options.registry;
     this.#router = options.router;
     const shards = options.registry.stats().shards;

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Application, startApplication } from '../../src/app/application.js';
 import { registerDemoToolset } from '../../src/demo/toolset.js';
 import { McpClient } from '../../src/mcp/client.js';
+import { Gate } from '../../src/mcp/gate.js';
 import { McpServer } from '../../src/mcp/server.js';
+import { ShardSet } from '../../src/shards/shard-set.js';
 import type { SupervisorEvent } from '../../src/supervision/events.js';
 import { WebSocketClientTransport } from '../../src/transports/ws-client.js';
 
@@ -17,10 +19,13 @@ const until = async (cond: () => boolean) => {
 };
 
 async function start(onSample?: (w: 'health' | 'metrics') => void) {
-  const server = new McpServer({ name: 'app-test', version: '1' });
+  const gate = new Gate();
+  const shards = new ShardSet({ registry: gate.registry, router: gate.router, releaseOnDelivery: false });
+  const server = new McpServer({ name: 'app-test', version: '1' }, { gate, shards });
   registerDemoToolset(server);
   const app = await startApplication({
     server,
+    shards,
     listen: { port: 0 },
     logger: pino({ level: 'silent' }),
     controlPeriodMs: 20,
@@ -29,13 +34,13 @@ async function start(onSample?: (w: 'health' | 'metrics') => void) {
   apps.push(app);
   const client = new McpClient({ name: 'c', version: '1' });
   await client.connect(new WebSocketClientTransport(new URL((app.listener()?.url ?? '').replace(/^http/, 'ws'))));
-  return { app, client };
+  return { app, client, shards };
 }
 
 describe('the application tree', () => {
   it('runs control, servers and transports; the control plane samples the native counters', async () => {
     const { app, client } = await start();
-    expect(app.root.whichChildren().map((c) => c.id)).toEqual(['control', 'servers', 'transports']);
+    expect(app.root.whichChildren().map((c) => c.id)).toEqual(['shards', 'control', 'servers', 'transports']);
     expect(
       app
         .control()
@@ -76,6 +81,24 @@ describe('the application tree', () => {
       content: [{ type: 'text', text: 'still here' }],
     });
     expect(app.root.whichChildren().every((c) => c.status === 'running')).toBe(true);
+    await client.close();
+  });
+
+  it('a crashed shard manager is restarted alone; the session keeps being served', async () => {
+    const { app, client, shards } = await start();
+    const session = [...app.server.sessions][0];
+    const shard = session?.ticket.shard ?? 0;
+    const before = shards.manager(shard);
+    before?.crashNext();
+    // The crash fires while routing this request; the restarted manager runs it.
+    expect(await client.callTool({ name: 'echo', arguments: { message: 'through a crash' } })).toEqual({
+      content: [{ type: 'text', text: 'through a crash' }],
+    });
+    await shards.supervisor.idle();
+    expect(shards.manager(shard)).not.toBe(before);
+    expect(shards.stats()[shard]?.restarts).toBe(1);
+    expect([...app.server.sessions][0]).toBe(session);
+    expect(app.server.gate.admission.stats().globalDepth).toBe(0);
     await client.close();
   });
 

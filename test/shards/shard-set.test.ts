@@ -27,7 +27,7 @@ function setup(shards = 8, queueCapacity = 100_000) {
   const addSession = (i: number) => {
     registry.register(`session-${i}`, i);
     received.set(i, []);
-    set.attach(i, (p) => received.get(i)?.push(p.readUInt32LE(0)));
+    set.attach(i, (p) => received.get(i)?.push((p as Buffer).readUInt32LE(0)));
   };
   return { registry, admission, router, set, received, addSession };
 }
