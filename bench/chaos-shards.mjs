@@ -20,7 +20,7 @@ const crashRate = Number(values['crash-rate']);
 
 const core = await import('../dist/index.js');
 const { ShardedRegistry, TokenBuckets, AdmissionControl, CircuitBreaker, Router } = core.default ?? core;
-const { ShardSet } = await import('../dist/shards/shard-set.js');
+const { ShardSet } = core.default ?? core;
 
 const registry = new ShardedRegistry({ shards });
 const router = new Router({

@@ -1,6 +1,10 @@
 /**
  * erlmcp public API. Explicit named exports only: what is not listed here is internal.
  */
+
+export type { Application, ApplicationOptions } from './app/application.js';
+export { startApplication } from './app/application.js';
+export type { ControlReadings } from './app/control-plane.js';
 export type { AdmissionOptions, AdmissionStats, AdmitResult } from './core/admission.js';
 export { AdmissionControl } from './core/admission.js';
 export type { BreakerOptions, BreakerState, BreakerStats, StateChange, TripPolicy } from './core/breaker.js';
@@ -56,6 +60,10 @@ export type * from './mcp/types.js';
 export { LOGGING_LEVELS } from './mcp/types.js';
 export { UriTemplate } from './mcp/uri-template.js';
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './mcp/versions.js';
+export type { ShardSetOptions } from './shards/shard-set.js';
+export { QUEUE_FULL, ShardSet } from './shards/shard-set.js';
+// ---- shard managers and the application tree -----------------------------------------------
+export type { ShardStats } from './shards/slot.js';
 // ---- supervision --------------------------------------------------------------------------
 export type { Closeable } from './supervision/adapters.js';
 export { closeableChild, taskChild } from './supervision/adapters.js';

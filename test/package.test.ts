@@ -21,12 +21,14 @@ const PUBLIC_API = [
   'McpErrorCode',
   'McpServer',
   'MemoryTransport',
+  'QUEUE_FULL',
   'RequestContext',
   'RingQueue',
   'Router',
   'SUPPORTED_PROTOCOL_VERSIONS',
   'ServerContext',
   'ServerSession',
+  'ShardSet',
   'ShardedRegistry',
   'StdioClientTransport',
   'StdioServerTransport',
@@ -49,6 +51,7 @@ const PUBLIC_API = [
   'isBackpressureCode',
   'listen',
   'registerDemoToolset',
+  'startApplication',
   'taskChild',
 ];
 

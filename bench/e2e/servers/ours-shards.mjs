@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const distUrl = new URL('../../../dist/index.mjs', import.meta.url);
-const shardsUrl = new URL('../../../dist/shards/shard-set.js', import.meta.url);
 
 /** @param {{ transport: string }} opts */
 export async function start({ transport }) {
@@ -13,7 +12,7 @@ export async function start({ transport }) {
   /** @type {any} */
   const erlmcp = await import(distUrl.href);
   /** @type {any} */
-  const { ShardSet } = await import(shardsUrl.href);
+  const { ShardSet } = erlmcp;
   const { McpServer, Gate, listen } = erlmcp;
   const gate = new Gate();
   const shards = new ShardSet({ registry: gate.registry, router: gate.router, releaseOnDelivery: false });
