@@ -133,7 +133,12 @@ export class ShardSet {
    */
   submit(handle: number, item: unknown): number {
     const verdict = this.#router.admit(handle);
-    if (verdict !== AdmitCode.OK) return verdict;
+    if (verdict !== AdmitCode.OK) {
+      // Per-shard refusal counts (the refusal path only: one more native call there).
+      const refusedOn = verdict === AdmitCode.UNKNOWN_HANDLE ? undefined : this.#registry.shardOfHandle(handle);
+      if (refusedOn !== undefined) (this.#slots[refusedOn] as ShardSlot).rejected++;
+      return verdict;
+    }
     const shard = this.#shardOf(handle);
     const slot = this.#slots[shard] as ShardSlot;
     const seq = slot.nextSeq();

@@ -6,7 +6,7 @@ export interface ShardStats {
   shard: number;
   /** Frames accepted into the queue. */
   accepted: number;
-  /** Frames refused because the queue was full. */
+  /** Messages refused: by admission (rate limit, overload, breaker) or because the queue was full. */
   rejected: number;
   /** Frames handed to their destination. */
   delivered: number;

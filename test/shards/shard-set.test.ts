@@ -140,3 +140,24 @@ describe('ShardSet', () => {
     expect(set.submit(7, msg(1))).toBe(AdmitCode.UNKNOWN_HANDLE);
   });
 });
+
+describe('ShardSet refusals', () => {
+  it('counts admission refusals on the refusing shard', async () => {
+    const registry = new ShardedRegistry({ shards: 2 });
+    const router = new Router({
+      registry,
+      buckets: new TokenBuckets({ capacity: 2, refillPerSec: 1 }),
+      admission: new AdmissionControl({ shards: 2 }),
+      breaker: new CircuitBreaker(),
+    });
+    const set = new ShardSet({ registry, router });
+    sets.push(set);
+    await set.start();
+    registry.register('a', 1);
+    set.attach(1, () => {});
+    const verdicts = [0, 1, 2, 3].map(() => set.submit(1, 'x'));
+    expect(verdicts).toEqual([AdmitCode.OK, AdmitCode.OK, AdmitCode.RATE_LIMITED, AdmitCode.RATE_LIMITED]);
+    const shard = registry.shardOfHandle(1) as number;
+    expect(set.stats()[shard]).toMatchObject({ accepted: 2, rejected: 2 });
+  });
+});
