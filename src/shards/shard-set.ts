@@ -3,7 +3,7 @@ import type { ShardedRegistry } from '../core/registry.js';
 import { AdmitCode, type Router } from '../core/router.js';
 import type { Logger } from '../ops/logger.js';
 import { Supervisor } from '../supervision/supervisor.js';
-import { encodeFrame } from './frame.js';
+import { FRAME_BYTES, writeFrame } from './frame.js';
 import { type Destinations, ShardManager } from './manager.js';
 import { ShardSlot, type ShardStats } from './slot.js';
 
@@ -43,7 +43,8 @@ export class ShardSet {
   readonly #managers: (ShardManager | undefined)[];
   /** The registry whose shards these are. */
   readonly registry: ShardedRegistry;
-  readonly #registry: ShardedRegistry;
+  /** Scratch frame: RingQueue.push copies its bytes, so one buffer serves every submit. */
+  readonly #frame = Buffer.allocUnsafe(FRAME_BYTES);
   readonly #router: Router;
   readonly #destinations = new Map<number, (item: unknown) => void>();
   readonly #lookup: Destinations = { get: (h) => this.#destinations.get(h) };
@@ -58,7 +59,6 @@ export class ShardSet {
   constructor(options: ShardSetOptions) {
     if (!options?.registry || !options.router) throw invalidArg('ShardSet needs { registry, router }');
     this.registry = options.registry;
-    this.#registry = options.registry;
     this.#router = options.router;
     const shards = options.registry.stats().shards;
     const capacity = options.queueCapacity ?? 10_000;
@@ -119,7 +119,7 @@ export class ShardSet {
   /** Forgets `handle`'s destination; frames still queued for it will be counted as orphaned. */
   detach(handle: number): void {
     if (!this.#destinations.delete(handle)) return;
-    const shard = this.#registry.shardOfHandle(handle);
+    const shard = this.registry.shardOfHandle(handle);
     if (shard !== undefined) (this.#slots[shard] as ShardSlot).sessions--;
   }
 
@@ -135,14 +135,14 @@ export class ShardSet {
     const verdict = this.#router.admit(handle);
     if (verdict !== AdmitCode.OK) {
       // Per-shard refusal counts (the refusal path only: one more native call there).
-      const refusedOn = verdict === AdmitCode.UNKNOWN_HANDLE ? undefined : this.#registry.shardOfHandle(handle);
+      const refusedOn = verdict === AdmitCode.UNKNOWN_HANDLE ? undefined : this.registry.shardOfHandle(handle);
       if (refusedOn !== undefined) (this.#slots[refusedOn] as ShardSlot).rejected++;
       return verdict;
     }
     const shard = this.#shardOf(handle);
     const slot = this.#slots[shard] as ShardSlot;
     const seq = slot.nextSeq();
-    const pushed = slot.queue.push(encodeFrame(handle, seq));
+    const pushed = slot.queue.push(writeFrame(this.#frame, handle, seq));
     if (pushed === 'rejected') {
       this.#router.completeOnShard(shard, true);
       slot.rejected++;
@@ -165,7 +165,7 @@ export class ShardSet {
   }
 
   #shardOf(handle: number): number {
-    const shard = this.#registry.shardOfHandle(handle);
+    const shard = this.registry.shardOfHandle(handle);
     if (shard === undefined) throw invalidArg(`handle ${handle} is not registered`);
     return shard;
   }

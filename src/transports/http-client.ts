@@ -1,7 +1,7 @@
 import { ErlmcpError } from '../core/errors.js';
 import { isBackpressureCode, type JsonRpcMessage } from '../mcp/jsonrpc.js';
 import { SseParser } from './sse-parser.js';
-import type { MessageExtra, Transport, TransportSendOptions } from './transport.js';
+import { closedError, type MessageExtra, type Transport, type TransportSendOptions } from './transport.js';
 
 /** Options of {@link StreamableHttpClientTransport}. */
 export interface StreamableHttpClientOptions {
@@ -98,7 +98,7 @@ export class StreamableHttpClientTransport implements Transport {
 
   async start(): Promise<void> {
     if (this.#started) throw new ErlmcpError('ERR_ALREADY_STARTED', 'StreamableHttpClientTransport already started');
-    if (this.#closed) throw closedError();
+    if (this.#closed) throw closedError('the Streamable HTTP client transport is closed');
     this.#started = true;
   }
 
@@ -114,7 +114,7 @@ export class StreamableHttpClientTransport implements Transport {
    * rejects with {@link HttpStatusError}.
    */
   async send(message: JsonRpcMessage, _options?: TransportSendOptions): Promise<void> {
-    if (this.#closed) throw closedError();
+    if (this.#closed) throw closedError('the Streamable HTTP client transport is closed');
     const headers = this.#headers('application/json, text/event-stream');
     headers['content-type'] = 'application/json';
     let res: Response;
@@ -126,7 +126,7 @@ export class StreamableHttpClientTransport implements Transport {
         signal: this.#abort.signal,
       });
     } catch (err) {
-      if (this.#closed) throw closedError();
+      if (this.#closed) throw closedError('the Streamable HTTP client transport is closed');
       const e = new ErlmcpError('ERR_TRANSPORT', `POST ${this.url.href} failed: ${(err as Error).message}`, {
         cause: err,
       });
@@ -310,8 +310,4 @@ export class StreamableHttpClientTransport implements Transport {
       reader.releaseLock();
     }
   }
-}
-
-function closedError(): ErlmcpError {
-  return new ErlmcpError('ERR_CONNECTION_CLOSED', 'the Streamable HTTP client transport is closed');
 }

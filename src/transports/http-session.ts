@@ -12,7 +12,7 @@ import {
   type RequestId,
 } from '../mcp/jsonrpc.js';
 import { type SseHub, SseStream, type SseStreamOwner, sseEvent } from './sse.js';
-import { type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
+import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
 /** What a session needs from the listener that owns it. */
 export interface SessionHost {
@@ -48,10 +48,6 @@ const SSE_HEAD = {
   'cache-control': 'no-cache, no-transform',
   'x-accel-buffering': 'no',
 };
-
-function closedError(): ErlmcpError {
-  return new ErlmcpError('ERR_CONNECTION_CLOSED', 'the Streamable HTTP session is closed');
-}
 
 /** Whole seconds to put in Retry-After for a backpressure error: ceil(retryAfterMs / 1000), at least 1. */
 export function retryAfterSeconds(error: JsonRpcErrorObject): number {
@@ -140,7 +136,7 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
   }
 
   send(message: JsonRpcMessage, options?: TransportSendOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#closed) return Promise.reject(closedError('the Streamable HTTP session is closed'));
     const m = message as { method?: unknown; id?: unknown };
     if (m.method === undefined) return this.#sendResponse(message, m.id);
     const related = options?.relatedRequestId;
@@ -313,7 +309,7 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
   #standalone(json: string): Promise<void> {
     const get = this.#get;
     if (get?.write(sseEvent(json, String(++this.#eventId)))) return RESOLVED;
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#closed) return Promise.reject(closedError('the Streamable HTTP session is closed'));
     if (this.#backlog.length >= this.#host.maxBacklog) {
       const err = new ErlmcpError(
         'ERR_SLOW_CONSUMER',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErlmcpError } from '../core/errors.js';
 import type { JsonRpcMessage } from '../mcp/jsonrpc.js';
-import { type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
+import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
 /**
  * One end of an in-process transport pair. Messages cross as JSON text (so whatever would
@@ -26,7 +26,7 @@ export class MemoryTransport implements Transport {
   }
 
   send(message: JsonRpcMessage, _options?: TransportSendOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(new ErlmcpError('ERR_CONNECTION_CLOSED', 'transport is closed'));
+    if (this.#closed) return Promise.reject(closedError());
     this.sendRaw(JSON.stringify(message));
     return SENT;
   }

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ErlmcpError, invalidArg } from '../core/errors.js';
 import { ErrorCode, errorResponse, type JsonRpcMessage, parseErrorResponse } from '../mcp/jsonrpc.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, LineReader, type LineSink } from './ndjson.js';
-import { type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
+import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
 /** Options shared by both stdio transports. */
 export interface StdioOptions {
@@ -41,10 +41,6 @@ export interface StdioClientOptions extends StdioOptions {
 }
 
 const RESOLVED = SENT;
-
-function closedError(): ErlmcpError {
-  return new ErlmcpError('ERR_CONNECTION_CLOSED', 'transport is closed');
-}
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -1,3 +1,4 @@
+import { ErlmcpError } from '../core/errors.js';
 import type { JsonRpcMessage, RequestId } from '../mcp/jsonrpc.js';
 
 /** Per-message information a transport hands up with an inbound message. */
@@ -41,3 +42,8 @@ export interface Transport {
  * attaching a rejection handler: no allocation and no microtask per message on the hot path.
  */
 export const SENT: Promise<void> = Promise.resolve();
+
+/** The error a transport's `send` rejects with once it is closed (code ERR_CONNECTION_CLOSED). */
+export function closedError(detail = 'transport is closed'): ErlmcpError {
+  return new ErlmcpError('ERR_CONNECTION_CLOSED', detail);
+}

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type RawData, WebSocket } from 'ws';
 import { ErlmcpError } from '../core/errors.js';
 import type { JsonRpcMessage } from '../mcp/jsonrpc.js';
-import type { MessageExtra, Transport, TransportSendOptions } from './transport.js';
+import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
 /** Options of {@link WebSocketClientTransport}. */
 export interface WebSocketClientOptions {
@@ -19,12 +19,8 @@ export interface WebSocketClientOptions {
 }
 
 const OPEN = 1;
-const RESOLVED = Promise.resolve();
+const RESOLVED = SENT;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function closedError(): ErlmcpError {
-  return new ErlmcpError('ERR_CONNECTION_CLOSED', 'transport is closed');
-}
 
 /**
  * The client end of an MCP WebSocket connection, on `ws` (no need for globalThis.WebSocket).

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { ErlmcpError } from '../core/errors.js';
 import { type JsonRpcMessage, parseErrorResponse } from '../mcp/jsonrpc.js';
-import { type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
+import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
 /** WebSocket close codes erlmcp sends (RFC 6455 section 7.4.1). */
 export const WsCloseCode = {
@@ -44,10 +44,6 @@ const OPEN = 1;
 const RESOLVED = SENT;
 // Shared: decode() without {stream: true} keeps no state between calls.
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function closedError(): ErlmcpError {
-  return new ErlmcpError('ERR_CONNECTION_CLOSED', 'transport is closed');
-}
 
 /**
  * One WebSocket connection as an MCP transport (created by {@link WebSocketListener}, handed to

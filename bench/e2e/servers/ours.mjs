@@ -1,20 +1,29 @@
 // erlmcp: McpServer + listen() from the built package. listen() serves WebSocket
-// (subprotocol 'mcp') and Streamable HTTP on the same port, both at /mcp. This file is the
-// only place that knows erlmcp's server API: if the API differs, fix it here.
+// (subprotocol 'mcp') and Streamable HTTP on the same port, both at /mcp. This file (with
+// ours-shards.mjs, which reuses serve()) is the only place that knows erlmcp's server API.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const distUrl = new URL('../../../dist/index.mjs', import.meta.url);
 
-/** @param {{ transport: string }} opts */
-export async function start({ transport }) {
+/** The built package (throws a clear error when dist/ is missing). */
+export async function loadErlmcp() {
   if (!fs.existsSync(fileURLToPath(distUrl))) throw new Error('dist/index.mjs not found (run npm run build)');
   /** @type {any} */
   const erlmcp = await import(distUrl.href);
-  const { McpServer, listen } = erlmcp;
-  if (typeof listen !== 'function') throw new Error('dist/index.mjs does not export listen() yet');
-  if (typeof McpServer !== 'function') throw new Error('dist/index.mjs does not export McpServer');
-  const server = new McpServer({ name: 'bench', version: '1.0.0' });
+  if (typeof erlmcp.listen !== 'function') throw new Error('dist/index.mjs does not export listen() yet');
+  if (typeof erlmcp.McpServer !== 'function') throw new Error('dist/index.mjs does not export McpServer');
+  return erlmcp;
+}
+
+/**
+ * Serves the echo tool with `serverOptions` (e.g. `{ gate, shards }`) and returns the adapter
+ * handle; `onClose` runs after the listener closes.
+ * @param {any} erlmcp @param {string} transport @param {object} serverOptions
+ * @param {() => Promise<unknown>} [onClose]
+ */
+export async function serve(erlmcp, transport, serverOptions, onClose) {
+  const server = new erlmcp.McpServer({ name: 'bench', version: '1.0.0' }, serverOptions);
   server.registerTool(
     'echo',
     {
@@ -23,10 +32,18 @@ export async function start({ transport }) {
     },
     (/** @type {{ message: string }} */ args) => ({ content: [{ type: 'text', text: args.message }] }),
   );
-  const listener = await listen(server, { host: '127.0.0.1', port: 0, maxConnections: 20000 });
+  const listener = await erlmcp.listen(server, { host: '127.0.0.1', port: 0, maxConnections: 20000 });
   const base = `127.0.0.1:${listener.port}/mcp`;
   return {
     url: transport === 'ws' ? `ws://${base}` : `http://${base}`,
-    close: () => listener.close(),
+    close: async () => {
+      await listener.close();
+      await onClose?.();
+    },
   };
+}
+
+/** @param {{ transport: string }} opts */
+export async function start({ transport }) {
+  return serve(await loadErlmcp(), transport, {});
 }
