@@ -6,11 +6,11 @@
 //   open    -> opened      all sessions connected and initialized (bounded parallelism)
 //   run     -> measureStart, measureEnd, result
 //   close   -> closed, then exit
-import fs from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { HttpSession, Stats, WsSession } from './clients.mjs';
 import { Histogram } from './histogram.mjs';
+import { fdLimit } from './limits.mjs';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}');
 const send = (/** @type {any} */ msg) => process.send?.(msg);
@@ -37,19 +37,6 @@ function makeSession(stats) {
   return cfg.transport === 'http'
     ? new HttpSession(cfg.url, stats, cfg.outstanding, /** @type {http.Agent} */ (agent))
     : new WsSession(cfg.url, stats, cfg.outstanding);
-}
-
-/** Max open files of this process (Linux), for a clear message when it is too low. */
-function fdLimit() {
-  try {
-    const line = fs
-      .readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    return line ? Number(line.split(/\s+/)[3]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

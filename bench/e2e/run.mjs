@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fdLimit } from './limits.mjs';
 import { Child } from './proc.mjs';
 import { report } from './report.mjs';
 
@@ -80,18 +81,6 @@ function machineCpu() {
     const idle = (f[3] ?? 0) + (f[4] ?? 0);
     const total = f.reduce((a, b) => a + b, 0);
     return { busy: total - idle, total };
-  } catch {
-    return undefined;
-  }
-}
-
-function fdLimit() {
-  try {
-    const line = fs
-      .readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    return line ? Number(line.split(/\s+/)[3]) : undefined;
   } catch {
     return undefined;
   }
