@@ -34,7 +34,15 @@ export type ErrorCode =
   | 'ERR_CHILD_ALREADY_PRESENT'
   | 'ERR_CHILD_NOT_FOUND'
   | 'ERR_CHILD_RUNNING'
-  | 'ERR_CHILD_START';
+  | 'ERR_CHILD_START'
+  // Configuration (src/config)
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_CONFIG_FILE'
+  // Operations (src/ops) and the load harness (src/load)
+  | 'ERR_FD_LIMIT'
+  | 'ERR_LOAD_OPTIONS'
+  | 'ERR_LOAD_TARGET'
+  | 'ERR_REPORT_INVALID';
 
 /** An error with a stable `code`. */
 export class ErlmcpError extends Error {

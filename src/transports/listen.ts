@@ -21,6 +21,11 @@ export interface ListenOptions {
   websocket?: false | Omit<WebSocketListenerOptions, 'onconnection' | 'path' | 'limiter'>;
   /** Streamable HTTP options (path and limiter come from above), or false to serve no HTTP transport. */
   http?: false | Omit<StreamableHttpListenerOptions, 'onsession' | 'path' | 'limiter'>;
+  /**
+   * Extra plain-HTTP routes served on the same port before the MCP endpoint (health,
+   * metrics): return true when the request was answered. Also asked while shutting down.
+   */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** A running endpoint: see {@link listen}. */
@@ -67,7 +72,9 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
       ? undefined
       : new WebSocketListener({ ...options.websocket, path, limiter, onconnection: serve });
 
+  const routes = options.routes;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (routes?.(req, res)) return;
     if (!accepting && req.headers['mcp-session-id'] === undefined) {
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1', connection: 'close' });
       res.end('server is shutting down\n');
