@@ -59,6 +59,17 @@ export declare class LatencyHistogram {
 }
 export type JsLatencyHistogram = LatencyHistogram
 
+/** Native per-operation duration counters. */
+export declare class OpTimings {
+  /** Slot id for the hot-path functions. */
+  get id(): number
+  /** `ops` operations; `boundsUs` strictly ascending bucket upper bounds in µs. */
+  constructor(ops: number, boundsUs: Array<number>)
+  /** Counts `[op][outcome][bucket]` (non-cumulative) followed by sums in µs `[op][outcome]`. */
+  snapshot(): Float64Array
+}
+export type JsOpTimings = OpTimings
+
 /** Native ring queue. */
 export declare class RingQueue {
   /** Slot id for the hot-path functions. */
@@ -171,6 +182,9 @@ export declare function breakerRecordSuccess(id: number, latencyUs: number): voi
 /** Tokens left after taking `n` from `handle`, or the negative shortfall. */
 export declare function bucketsConsume(id: number, handle: number, n: number): number
 
+/** The current limits, or null where the platform has none. */
+export declare function fdLimits(): JsFdLimits | null
+
 export declare function histogramRecord(id: number, us: number): void
 
 /** Options of admission control. */
@@ -255,6 +269,12 @@ export interface JsDrained {
   ends: Uint32Array
 }
 
+/** Soft and hard open-file limits; `Infinity` when unlimited. */
+export interface JsFdLimits {
+  soft: number
+  hard: number
+}
+
 /** Options of a histogram. */
 export interface JsHistogramOptions {
   /** Lowest discernible value in µs. Default 1. */
@@ -331,6 +351,12 @@ export interface JsStateChange {
   to: string
 }
 
+/**
+ * Raises the soft limit toward `wanted` (up to the hard limit; never lowers it) and returns
+ * the limits now in force, or null where unsupported.
+ */
+export declare function raiseFdLimit(wanted: number): JsFdLimits | null
+
 /** Handle of `key`, or -1. */
 export declare function registryLookup(id: number, key: string): number
 
@@ -365,6 +391,13 @@ export declare function routerAdmitMany(id: number, handles: Uint32Array): Uint8
 export declare function routerComplete(id: number, handle: number, success: boolean, latencyUs: number): void
 
 export declare function routerCompleteOnShard(id: number, shard: number, success: boolean, latencyUs: number): void
+
+/**
+ * Ends an admitted message like `router_complete_on_shard` (`success` is what the breaker
+ * sees) and records its duration under operation `op` of the `OpTimings` table `timings`
+ * (`op_ok`: answered without a JSON-RPC error), in the same N-API crossing.
+ */
+export declare function routerCompleteTimed(id: number, shard: number, success: boolean, latencyUs: number, timings: number, op: number, opOk: boolean): void
 
 /** The stable shard function: `xxh3_64(utf8(key)) & (shards - 1)`. */
 export declare function shardIndex(key: string, shards: number): number

@@ -3,6 +3,7 @@ import type { AdmissionControl } from './admission.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { TokenBuckets } from './bucket.js';
 import { assertHandle, assertInt, invalidArg } from './errors.js';
+import type { OperationTimings } from './op-timings.js';
 import type { ShardedRegistry } from './registry.js';
 
 /** Verdicts of {@link Router.admit}; the numbers are stable. */
@@ -108,6 +109,22 @@ export class Router {
   completeOnShard(shard: number, success = true, latencyUs = -1): void {
     assertInt('shard', shard, 0, 0xffffffff);
     native.routerCompleteOnShard(this.#id, shard, success, latencyUs);
+  }
+
+  /**
+   * Like {@link completeOnShard} (`success` is what the breaker sees), and records the duration
+   * under operation `op` of `timings` with outcome `opOk`, in the same native call: the whole
+   * hot-path cost of per-method request metrics.
+   */
+  completeTimed(
+    shard: number,
+    success: boolean,
+    latencyUs: number,
+    timings: OperationTimings,
+    op: number,
+    opOk = success,
+  ): void {
+    native.routerCompleteTimed(this.#id, shard, success, latencyUs, timings.id, op, opOk);
   }
 
   stats(): RouterStats {

@@ -2,9 +2,11 @@ import { AdmissionControl, type AdmissionOptions } from '../core/admission.js';
 import { type BreakerOptions, CircuitBreaker } from '../core/breaker.js';
 import { type BucketOptions, TokenBuckets } from '../core/bucket.js';
 import { ErlmcpError } from '../core/errors.js';
+import type { OperationTimings } from '../core/op-timings.js';
 import { ShardedRegistry } from '../core/registry.js';
 import { AdmitCode, Router } from '../core/router.js';
 import { ErrorCode, McpError } from './jsonrpc.js';
+import { createOperationTimings, type OperationDurationsSnapshot, operationDurations } from './operations.js';
 
 /** Limits every session's inbound requests pass through. Defaults are the seeds'. */
 export interface GateOptions {
@@ -58,6 +60,8 @@ export class Gate {
   readonly admission: AdmissionControl;
   readonly breaker: CircuitBreaker;
   readonly router: Router;
+  /** Request durations per MCP method and outcome, recorded where each request is completed. */
+  readonly timings: OperationTimings;
   readonly #breakerOpenMs: number;
   readonly #overloadRetryMs: number;
   readonly #free: number[] = [];
@@ -75,6 +79,7 @@ export class Gate {
       admission: this.admission,
       breaker: this.breaker,
     });
+    this.timings = createOperationTimings();
     this.#breakerOpenMs = options.breaker?.openMs ?? 30_000;
     this.#overloadRetryMs = options.overloadRetryMs ?? 100;
   }
@@ -99,6 +104,11 @@ export class Gate {
   /** Sessions registered. */
   get sessions(): number {
     return this.#nextHandle - this.#free.length;
+  }
+
+  /** Request durations per MCP method (for `mcp_server_operation_duration_seconds`). */
+  operationDurations(): OperationDurationsSnapshot {
+    return operationDurations(this.timings);
   }
 
   /** The error answering a refused admission (`code` from Router.admit, not OK). */

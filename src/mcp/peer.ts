@@ -81,8 +81,12 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
     return undefined;
   }
 
-  /** An admitted request ended (answered, failed, cancelled, timed out or dropped at close). */
-  protected onSettled(_ctx: C, _ok: boolean): void {}
+  /**
+   * An admitted request ended (answered, failed, cancelled, timed out or dropped at close).
+   * `ok`: not a server fault (what the breaker counts); `answeredError`: answered with a
+   * JSON-RPC error.
+   */
+  protected onSettled(_ctx: C, _ok: boolean, _answeredError: boolean): void {}
 
   /** Errors that have no request to answer (transport errors, unanswerable replies). */
   onerror?: (error: Error) => void;
@@ -299,11 +303,11 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
   }
 
   /** Marks ctx settled and releases it; false when something settled it first. */
-  #settle(ctx: C, ok: boolean): boolean {
+  #settle(ctx: C, ok: boolean, answeredError = false): boolean {
     if (ctx.settled) return false;
     ctx.settled = true;
     this.#inbound.delete(ctx.requestId);
-    this.onSettled(ctx, ok);
+    this.onSettled(ctx, ok, answeredError);
     return true;
   }
 
@@ -317,7 +321,8 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
     // Errors of the caller's making (bad params, unknown method) are not server faults: they
     // must not trip the breaker.
     const wire = toWireError(err);
-    if (!this.#settle(ctx, wire.code !== ErrorCode.INTERNAL_ERROR && wire.code !== ErrorCode.REQUEST_TIMEOUT)) return;
+    const serverFault = wire.code === ErrorCode.INTERNAL_ERROR || wire.code === ErrorCode.REQUEST_TIMEOUT;
+    if (!this.#settle(ctx, !serverFault, true)) return;
     const response: JsonRpcErrorResponse = errorResponse(ctx.requestId, wire.code, wire.message, wire.data);
     this.post(response, ctx.requestId);
   }

@@ -11,6 +11,7 @@ import {
   McpError,
   type RequestId,
 } from './jsonrpc.js';
+import { operationIndex } from './operations.js';
 import { type MethodHandler, Peer } from './peer.js';
 import { ServerContext } from './server-context.js';
 import type { ClientCapabilities, Implementation, InitializeResult, LoggingLevel } from './types.js';
@@ -178,9 +179,10 @@ export class ServerSession extends Peer<ServerContext> {
     this.dispatch(q.request, q.extra);
   }
 
-  protected override onSettled(ctx: ServerContext, ok: boolean): void {
+  protected override onSettled(ctx: ServerContext, ok: boolean, answeredError: boolean): void {
     const us = Math.round((performance.now() - ctx.startedAt) * 1000);
-    this.#gate.router.completeOnShard(this.ticket.shard, ok, us);
+    const gate = this.#gate;
+    gate.router.completeTimed(this.ticket.shard, ok, us, gate.timings, operationIndex(ctx.method), !answeredError);
   }
 
   protected override handleNotification(n: JsonRpcNotification): void {

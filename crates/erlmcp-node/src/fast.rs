@@ -11,6 +11,7 @@ use crate::bucket::BUCKETS;
 use crate::error::{guard, Result};
 use crate::histogram::HISTOGRAMS;
 use crate::key::Key;
+use crate::op_timings::OP_TIMINGS;
 use crate::registry::REGISTRIES;
 use crate::ring::{JsDrained, RINGS};
 use crate::router::ROUTERS;
@@ -161,6 +162,29 @@ pub fn router_complete_on_shard(id: u32, shard: u32, success: bool, latency_us: 
     guard(|| {
         ROUTERS.with(id, |r| {
             r.complete_on_shard(shard, success, latency(latency_us))
+        })
+    })
+}
+
+/// Ends an admitted message like `router_complete_on_shard` (`success` is what the breaker
+/// sees) and records its duration under operation `op` of the `OpTimings` table `timings`
+/// (`op_ok`: answered without a JSON-RPC error), in the same N-API crossing.
+#[napi]
+pub fn router_complete_timed(
+    id: u32,
+    shard: u32,
+    success: bool,
+    latency_us: f64,
+    timings: u32,
+    op: u32,
+    op_ok: bool,
+) -> Result<()> {
+    guard(|| {
+        let us = latency(latency_us);
+        ROUTERS.with(id, |r| r.complete_on_shard(shard, success, us))?;
+        OP_TIMINGS.with(timings, |t| {
+            t.record(op as usize, op_ok, us.unwrap_or(0));
+            Ok(())
         })
     })
 }
