@@ -1,5 +1,8 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { RouterStats } from '../core/router.js';
 import type { Gate } from '../mcp/gate.js';
+import { CounterWindow } from '../ops/counter-window.js';
+import { GcSampler } from '../ops/gc.js';
 import type { Logger } from '../ops/logger.js';
 import { taskChild } from '../supervision/adapters.js';
 import type { Child } from '../supervision/child.js';
@@ -13,6 +16,12 @@ export interface ControlReadings {
     rssMb: number;
     heapUsedMb: number;
     eventLoopDelayP99Ms: number;
+    /** Longest GC pause of the last sample window, in ms. */
+    gcPauseMaxMs: number;
+    /** GC pauses added up since the control plane started, in ms. */
+    gcPauseTotalMs: number;
+    /** Collections since the control plane started. */
+    gcCount: number;
   };
   metrics?: {
     at: number;
@@ -24,8 +33,19 @@ export interface ControlReadings {
     circuitOpen: number;
     completedOk: number;
     completedFailed: number;
+    /** Requests refused: rateLimited + overloaded + circuitOpen. */
+    refused: number;
+    /** Requests completed (ok or failed) per second over the last sample window. */
+    throughputMsgSec: number;
+    /** Requests refused or failed over the last 60 s. */
+    errors1m: number;
   };
   breaker?: { state: string; since: number; opened: number };
+  /**
+   * @internal The last minute of counter snapshots behind throughputMsgSec and errors1m;
+   * kept here, not in the aggregator, so a restarted aggregator continues the same minute.
+   */
+  window?: CounterWindow;
 }
 
 export interface ControlPlaneOptions {
@@ -60,35 +80,61 @@ function every(periodMs: number, signal: AbortSignal, sample: () => void): Promi
   });
 }
 
-/** Samples memory and event-loop delay (what /health will report). */
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Samples memory, event-loop delay and GC pauses (what /health reports). */
 function healthMonitor(o: ControlPlaneOptions, periodMs: number): Child {
   return taskChild(async (signal) => {
     const delay = monitorEventLoopDelay({ resolution: 20 });
+    const gc = new GcSampler();
     delay.enable();
+    gc.start();
     try {
       await every(periodMs, signal, () => {
         o.onSample?.('health');
         const m = process.memoryUsage();
+        const g = gc.take();
+        const before = o.readings.health;
         o.readings.health = {
           at: Date.now(),
           rssMb: Math.round(m.rss / 2 ** 20),
           heapUsedMb: Math.round(m.heapUsed / 2 ** 20),
           eventLoopDelayP99Ms: Math.round(delay.percentile(99) / 1e4) / 100,
+          gcPauseMaxMs: round2(g.maxMs),
+          gcPauseTotalMs: round2((before?.gcPauseTotalMs ?? 0) + g.totalMs),
+          gcCount: (before?.gcCount ?? 0) + g.count,
         };
         delay.reset();
       });
     } finally {
+      gc.stop();
       delay.disable();
     }
   });
 }
 
-/** Reads the native counters into one snapshot per period (nothing on the per-message path). */
+/** Requests refused by admission (rate limit, overload, breaker) in router stats. */
+function refusedOf(r: RouterStats): number {
+  const v = r.verdicts;
+  return v.rate_limited + v.shard_overloaded + v.global_overloaded + v.circuit_open;
+}
+
+/**
+ * Reads the native counters into one snapshot per period (nothing on the per-message path),
+ * and derives throughput and errors over the last minute from the counters' differences.
+ */
 function metricsAggregator(o: ControlPlaneOptions, periodMs: number): Child {
-  return taskChild((signal) =>
-    every(periodMs, signal, () => {
+  return taskChild((signal) => {
+    o.readings.window ??= new CounterWindow(60_000);
+    const window = o.readings.window;
+    // The first window starts now, not at the first sample.
+    const r0 = o.gate.router.stats();
+    window.push(performance.now(), r0.completedOk + r0.completedFailed, refusedOf(r0) + r0.completedFailed);
+    return every(periodMs, signal, () => {
       o.onSample?.('metrics');
       const r = o.gate.router.stats();
+      const refused = refusedOf(r);
+      window.push(performance.now(), r.completedOk + r.completedFailed, refused + r.completedFailed);
       o.readings.metrics = {
         at: Date.now(),
         sessions: o.gate.sessions,
@@ -99,9 +145,12 @@ function metricsAggregator(o: ControlPlaneOptions, periodMs: number): Child {
         circuitOpen: r.verdicts.circuit_open,
         completedOk: r.completedOk,
         completedFailed: r.completedFailed,
+        refused,
+        throughputMsgSec: Math.round(window.completedPerSec() * 10) / 10,
+        errors1m: window.errorsInSpan(),
       };
-    }),
-  );
+    });
+  });
 }
 
 /** Logs every breaker transition (warn when it opens) and records the current state. */

@@ -33,6 +33,8 @@ pub fn raise_fd_limit(wanted: u64) -> Option<FdLimits> {
 mod imp {
     use super::FdLimits;
 
+    // rlim_t is u64 on Linux and macOS but not on every unix: keep the casts explicit.
+    #[allow(clippy::unnecessary_cast)]
     fn widen(v: libc::rlim_t) -> u64 {
         if v == libc::RLIM_INFINITY {
             u64::MAX
@@ -54,6 +56,7 @@ mod imp {
         })
     }
 
+    #[allow(clippy::unnecessary_cast)]
     pub fn set_soft(soft: u64, hard: u64) {
         let narrow = |v: u64| {
             if v == u64::MAX {

@@ -11,7 +11,13 @@ pub struct JsFdLimits {
 }
 
 fn js(l: FdLimits) -> JsFdLimits {
-    let n = |v: u64| if v == u64::MAX { f64::INFINITY } else { v as f64 };
+    let n = |v: u64| {
+        if v == u64::MAX {
+            f64::INFINITY
+        } else {
+            v as f64
+        }
+    };
     JsFdLimits {
         soft: n(l.soft),
         hard: n(l.hard),
