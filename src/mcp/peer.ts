@@ -83,10 +83,10 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
 
   /**
    * An admitted request ended (answered, failed, cancelled, timed out or dropped at close).
-   * `ok`: not a server fault (what the breaker counts); `answeredError`: answered with a
-   * JSON-RPC error.
+   * `ok`: not a server fault (what the breaker counts); `errorCode`: the JSON-RPC error it
+   * was answered with, undefined otherwise.
    */
-  protected onSettled(_ctx: C, _ok: boolean, _answeredError: boolean): void {}
+  protected onSettled(_ctx: C, _ok: boolean, _errorCode: number | undefined): void {}
 
   /** Errors that have no request to answer (transport errors, unanswerable replies). */
   onerror?: (error: Error) => void;
@@ -303,11 +303,11 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
   }
 
   /** Marks ctx settled and releases it; false when something settled it first. */
-  #settle(ctx: C, ok: boolean, answeredError = false): boolean {
+  #settle(ctx: C, ok: boolean, errorCode?: number): boolean {
     if (ctx.settled) return false;
     ctx.settled = true;
     this.#inbound.delete(ctx.requestId);
-    this.onSettled(ctx, ok, answeredError);
+    this.onSettled(ctx, ok, errorCode);
     return true;
   }
 
@@ -322,7 +322,7 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
     // must not trip the breaker.
     const wire = toWireError(err);
     const serverFault = wire.code === ErrorCode.INTERNAL_ERROR || wire.code === ErrorCode.REQUEST_TIMEOUT;
-    if (!this.#settle(ctx, !serverFault, true)) return;
+    if (!this.#settle(ctx, !serverFault, wire.code)) return;
     const response: JsonRpcErrorResponse = errorResponse(ctx.requestId, wire.code, wire.message, wire.data);
     this.post(response, ctx.requestId);
   }

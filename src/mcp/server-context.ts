@@ -1,4 +1,5 @@
 import { ErlmcpError } from '../core/errors.js';
+import type { RequestSpan } from '../ops/tracing.js';
 import type { MessageExtra } from '../transports/transport.js';
 import { RequestContext } from './context.js';
 import type { RequestId } from './jsonrpc.js';
@@ -21,6 +22,8 @@ import type {
  */
 export class ServerContext extends RequestContext {
   readonly session: ServerSession;
+  /** @internal The request's trace span, when the server has a tracer. */
+  span: RequestSpan | undefined = undefined;
 
   constructor(
     session: ServerSession,

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { invalidArg } from '../core/errors.js';
+import type { RequestTracer } from '../ops/tracing.js';
 import type { ShardSet } from '../shards/shard-set.js';
 import type { Transport } from '../transports/transport.js';
 import { complete } from './features/completion.js';
@@ -42,6 +43,11 @@ export interface McpServerOptions {
    * with REQUEST_TIMEOUT and its handler's signal aborts. `Infinity` disables it.
    */
   requestTimeoutMs?: number;
+  /**
+   * Traces every admitted request (see `openTelemetryTracer` in erlmcp's ops). Default: none,
+   * and then tracing costs one undefined check per request.
+   */
+  tracer?: RequestTracer;
 }
 
 /** Events: `session` (ServerSession), `sessionclose` (ServerSession), `sessionerror` (Error, ServerSession). */
@@ -115,6 +121,7 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     this.#host = {
       handlerFor: (method) => this.#handlerFor(method),
       shards: options.shards,
+      tracer: options.tracer,
       initializeResult: (version) => this.#initializeResult(version),
       onNotification: (session, n) => this.#onNotification(session, n),
       sessionClosed: (session) => this.#closed(session),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AdmitCode } from '../core/router.js';
+import type { RequestTracer } from '../ops/tracing.js';
 import { QUEUE_FULL, type ShardSet } from '../shards/shard-set.js';
 import type { MessageExtra, Transport } from '../transports/transport.js';
 import type { Gate, GateTicket } from './gate.js';
@@ -26,6 +27,8 @@ export interface SessionHost {
   handlerFor(method: string): MethodHandler<ServerContext> | undefined;
   /** When set, admitted requests wait in their shard's queue and its manager runs them. */
   shards?: ShardSet;
+  /** When set, every admitted request gets a span. */
+  tracer?: RequestTracer;
   initializeResult(protocolVersion: string): InitializeResult;
   onInitialized?(session: ServerSession): void;
   onNotification?(session: ServerSession, notification: JsonRpcNotification): void;
@@ -123,7 +126,18 @@ export class ServerSession extends Peer<ServerContext> {
   }
 
   protected override createContext(request: JsonRpcRequest, extra: MessageExtra | undefined): ServerContext {
-    return new ServerContext(this, request.id, request.method, request.params, extra, this.#boundNotify);
+    const ctx = new ServerContext(this, request.id, request.method, request.params, extra, this.#boundNotify);
+    const tracer = this.#host.tracer;
+    if (tracer) {
+      ctx.span = tracer.start({
+        method: request.method,
+        params: request.params,
+        requestId: request.id,
+        sessionId: this.id,
+        protocolVersion: this.#protocolVersion,
+      });
+    }
+    return ctx;
   }
 
   protected override admit(request: JsonRpcRequest): McpError | undefined {
@@ -179,10 +193,18 @@ export class ServerSession extends Peer<ServerContext> {
     this.dispatch(q.request, q.extra);
   }
 
-  protected override onSettled(ctx: ServerContext, ok: boolean, answeredError: boolean): void {
+  protected override onSettled(ctx: ServerContext, ok: boolean, errorCode: number | undefined): void {
     const us = Math.round((performance.now() - ctx.startedAt) * 1000);
     const gate = this.#gate;
-    gate.router.completeTimed(this.ticket.shard, ok, us, gate.timings, operationIndex(ctx.method), !answeredError);
+    gate.router.completeTimed(
+      this.ticket.shard,
+      ok,
+      us,
+      gate.timings,
+      operationIndex(ctx.method),
+      errorCode === undefined,
+    );
+    ctx.span?.end(errorCode);
   }
 
   protected override handleNotification(n: JsonRpcNotification): void {
