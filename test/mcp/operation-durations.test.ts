@@ -26,8 +26,7 @@ describe('request durations per MCP method', () => {
     await c.request('u', 'made/up'); // method not found, recorded as _OTHER
     const snap = server.gate.operationDurations();
     expect(snap.boundsSeconds).toEqual(OPERATION_BOUNDS_SECONDS);
-    const count = (method: string, ok: boolean) =>
-      snap.series.find((s) => s.method === method && s.ok === ok)?.count;
+    const count = (method: string, ok: boolean) => snap.series.find((s) => s.method === method && s.ok === ok)?.count;
     expect(count('initialize', true)).toBe(1);
     expect(count('tools/call', true)).toBe(4);
     expect(count('tools/call', false)).toBe(1);
