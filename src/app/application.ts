@@ -1,5 +1,7 @@
 import type { McpServer } from '../mcp/server.js';
+import { createObservability, type Observability } from '../ops/endpoints.js';
 import type { Logger } from '../ops/logger.js';
+import { RestartCounter } from '../ops/restarts.js';
 import type { ShardSet } from '../shards/shard-set.js';
 import { closeableChild } from '../supervision/adapters.js';
 import type { Child } from '../supervision/child.js';
@@ -26,6 +28,17 @@ export interface ApplicationOptions {
    * McpServer as `shards`); started first and stopped last, under the root.
    */
   shards?: ShardSet;
+  /**
+   * Restart intensity of the tree's supervisors (default 5 restarts in 60,000 ms each) and how
+   * long a worker child may take to stop before it is killed (default 5,000 ms; the server and
+   * listener children always get at least `shutdownMs` + 1 s, their graceful drain).
+   */
+  supervisor?: { intensity?: number; periodMs?: number; childShutdownMs?: number };
+  /**
+   * Serve /health, /ready, /live and /metrics on the listener's port (default: off for the
+   * library, on in `erlmcp serve`). `faultInjection` also serves POST /admin/crash-shard.
+   */
+  observability?: { faultInjection?: boolean };
   /** @internal fault injection for the control plane (tests). */
   onSample?: ControlPlaneOptions['onSample'];
 }
@@ -40,6 +53,8 @@ export interface Application {
   listener(): Listener | undefined;
   /** The control-plane supervisor currently running. */
   control(): Supervisor | undefined;
+  /** The health and metrics endpoints, when `observability` was asked for. */
+  readonly observability: Observability | undefined;
   /** Resolves when a stdio client hangs up (never for network serving). */
   readonly stdioClosed: Promise<void>;
   /** Stops the tree: transports drain (no new connections, in-flight requests finish), then servers, then the control plane. */
@@ -95,6 +110,10 @@ function listenerChild(listener: Listener, server: McpServer, shutdownMs: number
  */
 export async function startApplication(o: ApplicationOptions): Promise<Application> {
   const shutdownMs = o.shutdownMs ?? 5_000;
+  const limits = { intensity: o.supervisor?.intensity, periodMs: o.supervisor?.periodMs };
+  const childShutdownMs = o.supervisor?.childShutdownMs ?? 5_000;
+  // A draining server or listener must not be killed mid-drain.
+  const drainMs = Math.max(childShutdownMs, shutdownMs + 1_000);
   const readings: ControlReadings = {};
   let control: Supervisor | undefined;
   let servers: Supervisor | undefined;
@@ -105,8 +124,26 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
     stdioDone = resolve;
   });
 
+  const restarts = new RestartCounter();
+  let ready = false;
+  const observability =
+    o.observability && !o.stdio
+      ? createObservability({
+          gate: o.server.gate,
+          shards: o.shards,
+          readings,
+          limiter: () => listener?.limiter,
+          restarts,
+          ready: () => ready,
+          faultInjection: o.observability.faultInjection ?? false,
+          logger: o.logger,
+        })
+      : undefined;
+  const listenOptions = observability ? { ...o.listen, routes: observability.handle } : o.listen;
+
   const nested = async (make: () => Supervisor, set: (s: Supervisor) => void) => {
     const s = make();
+    restarts.watch(s);
     set(s);
     await s.start();
     return s;
@@ -116,8 +153,21 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
     name: 'erlmcp',
     strategy: 'one_for_one',
     logger: o.logger,
+    ...limits,
     children: [
-      ...(o.shards ? [{ id: 'shards', type: 'supervisor' as const, start: () => (o.shards as ShardSet).start() }] : []),
+      ...(o.shards
+        ? [
+            {
+              id: 'shards',
+              type: 'supervisor' as const,
+              start: async () => {
+                const s = await (o.shards as ShardSet).start();
+                restarts.watch(s);
+                return s;
+              },
+            },
+          ]
+        : []),
       {
         id: 'control',
         type: 'supervisor',
@@ -146,7 +196,10 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
                 name: 'servers',
                 strategy: 'simple_one_for_one',
                 logger: o.logger,
-                children: [{ id: 'server', start: (s: unknown) => serverChild(s as McpServer, shutdownMs) }],
+                ...limits,
+                children: [
+                  { id: 'server', shutdownMs: drainMs, start: (s: unknown) => serverChild(s as McpServer, shutdownMs) },
+                ],
               }),
             (s) => {
               servers = s;
@@ -163,10 +216,12 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
                 name: 'transports',
                 strategy: 'simple_one_for_one',
                 logger: o.logger,
+                ...limits,
                 children: [
                   {
                     id: 'transport',
                     restart: 'transient',
+                    shutdownMs: drainMs,
                     start: async (kind: unknown) => {
                       if (kind === 'stdio') {
                         const session = await o.server.connect(new StdioServerTransport());
@@ -174,7 +229,7 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
                         child.onExit(() => stdioDone());
                         return child;
                       }
-                      listener = await listen(o.server, o.listen);
+                      listener = await listen(o.server, listenOptions);
                       return listenerChild(listener, o.server, shutdownMs);
                     },
                   },
@@ -188,9 +243,11 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
     ],
   });
 
+  restarts.watch(root);
   await root.start();
   await servers?.startChild([o.server]);
   await transports?.startChild([o.stdio ? 'stdio' : 'network']);
+  ready = true;
 
   return {
     root,
@@ -198,7 +255,12 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
     readings,
     listener: () => listener,
     control: () => control,
+    observability,
     stdioClosed,
-    stop: () => root.stop(),
+    stop: async () => {
+      ready = false;
+      await root.stop();
+      observability?.close();
+    },
   };
 }

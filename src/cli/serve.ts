@@ -1,50 +1,86 @@
 import { createRequire } from 'node:module';
 import { startApplication } from '../app/application.js';
+import { type ConfigInput, loadConfig, runtimeOptions } from '../config/index.js';
 import { registerDemoToolset } from '../demo/toolset.js';
 import { Gate } from '../mcp/gate.js';
 import { McpServer } from '../mcp/server.js';
-import { createLogger } from '../ops/logger.js';
+import { fdLimits, raiseFdLimit } from '../ops/fd-limit.js';
+import { createLogger, type Logger } from '../ops/logger.js';
+import { openTelemetryTracer } from '../ops/tracing.js';
 import { ShardSet } from '../shards/shard-set.js';
 
 export interface ServeOptions {
-  stdio: boolean;
-  host: string;
-  port: number;
-  path: string;
-  maxConnections: number;
-  logLevel: string | undefined;
-  shutdownMs: number;
+  /** `--config FILE`. */
+  configFile?: string;
+  /** Command-line flags as config keys. */
+  overrides?: ConfigInput;
+  /** Environment for ERLMCP_* overrides (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const { version } = createRequire(__filename)('../../package.json') as { version: string };
 
+/** Descriptors beyond the connections: listening socket, stdio, log file, the runtime's own. */
+const FD_MARGIN = 256;
+
 /**
  * `erlmcp serve`: the demo toolset over WebSocket + Streamable HTTP (or stdio) until SIGINT
  * or SIGTERM, then a graceful stop: no new connections or requests, in-flight requests get
- * `shutdownMs` to finish, sessions close. A second signal exits at once.
+ * `server.shutdownMs` to finish, sessions close. A second signal exits at once. Configuration:
+ * defaults < `--config FILE` < ERLMCP_* environment < flags (docs/config.md); an invalid
+ * value throws ERR_CONFIG_INVALID / ERR_CONFIG_FILE before anything starts.
  */
-export async function runServe(options: ServeOptions): Promise<number> {
-  const log = createLogger(options.logLevel);
+export async function runServe(options: ServeOptions = {}): Promise<number> {
+  const config = loadConfig({
+    file: options.configFile,
+    env: options.env ?? process.env,
+    overrides: options.overrides,
+    overridesSource: 'command line',
+  });
+  const rt = runtimeOptions(config);
+  const log = createLogger(rt.logLevel);
+  if (!rt.stdio) checkFdLimit(config.server.maxConnections, log);
+
+  const gate = new Gate(rt.gate);
   // One manager per registry shard runs the requests (see src/shards): a manager that crashes
   // is restarted alone and the requests waiting in its shard's queue are not lost.
-  const gate = new Gate();
-  const shards = new ShardSet({ registry: gate.registry, router: gate.router, releaseOnDelivery: false, logger: log });
-  const server = new McpServer({ name: 'erlmcp-demo', version }, { gate, shards });
+  const shards = rt.shardsEnabled
+    ? new ShardSet({
+        registry: gate.registry,
+        router: gate.router,
+        releaseOnDelivery: false,
+        logger: log,
+        ...rt.shardSet,
+        queue: { warnAt: rt.queue.warnAt, rejectAt: rt.queue.rejectAt },
+        managerShutdownMs: rt.supervisor.childShutdownMs,
+      })
+    : undefined;
+  const tracer = rt.tracing.enabled ? openTelemetryTracer(rt.tracing.serviceName) : undefined;
+  const server = new McpServer({ name: 'erlmcp-demo', version }, { gate, shards, tracer, ...rt.server });
   registerDemoToolset(server);
   server.on('sessionerror', (err, session) => log.debug({ err, session: session.id }, 'session error'));
+  if (rt.debug.faultInjection) log.warn('debug.faultInjection is on: POST /admin/crash-shard crashes shard managers');
 
   const app = await startApplication({
     server,
-    stdio: options.stdio,
-    listen: { host: options.host, port: options.port, path: options.path, maxConnections: options.maxConnections },
-    shutdownMs: options.shutdownMs,
+    stdio: rt.stdio,
+    listen: rt.listen,
     logger: log,
     shards,
+    ...rt.application,
+    supervisor: rt.supervisor,
+    observability: rt.metrics.enabled ? { faultInjection: rt.debug.faultInjection } : undefined,
   });
   const listener = app.listener();
   if (listener) {
     log.info(
-      { websocket: listener.url.replace(/^http/, 'ws'), http: listener.url, maxConnections: options.maxConnections },
+      {
+        websocket: listener.url.replace(/^http/, 'ws'),
+        http: listener.url,
+        maxConnections: config.server.maxConnections,
+        metrics: rt.metrics.enabled ? `${new URL(listener.url).origin}/metrics` : false,
+        shards: shards ? shards.shards : 0,
+      },
       'erlmcp serving MCP (WebSocket and Streamable HTTP)',
     );
   } else {
@@ -67,8 +103,26 @@ export async function runServe(options: ServeOptions): Promise<number> {
   return 0;
 }
 
+/**
+ * Raises the open-file limit to what `maxConnections` needs; warns when the hard limit is
+ * lower (connections past it would fail to be accepted instead of getting a clean 503).
+ */
+function checkFdLimit(maxConnections: number, log: Logger): void {
+  const wanted = maxConnections + FD_MARGIN;
+  const before = fdLimits();
+  const now = raiseFdLimit(wanted);
+  if (!before || !now) return;
+  if (now.soft > before.soft) log.debug({ from: before.soft, to: now.soft }, 'raised the open-file limit');
+  if (now.soft < wanted) {
+    log.warn(
+      { maxConnections, openFileLimit: now.soft, hardLimit: now.hard },
+      `the open-file limit (${now.soft}) is below server.maxConnections + ${FD_MARGIN}: at most about ${Math.max(0, now.soft - FD_MARGIN)} connections can be held; raise the hard limit (ulimit -Hn) or lower maxConnections`,
+    );
+  }
+}
+
 /** Resolves after the first SIGINT/SIGTERM once `stop` finished; a second signal exits now. */
-function waitForSignal(log: ReturnType<typeof createLogger>, stop: () => Promise<void>): Promise<void> {
+function waitForSignal(log: Logger, stop: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {

@@ -1,5 +1,6 @@
 import { invalidArg } from '../core/errors.js';
 import type { ShardedRegistry } from '../core/registry.js';
+import type { RingOptions } from '../core/ring.js';
 import { AdmitCode, type Router } from '../core/router.js';
 import type { Logger } from '../ops/logger.js';
 import { Supervisor } from '../supervision/supervisor.js';
@@ -14,6 +15,13 @@ export interface ShardSetOptions {
   router: Router;
   /** Capacity of each shard's queue (default 10,000, the seeds' bounded queue). */
   queueCapacity?: number;
+  /**
+   * Fill marks of each shard's queue as fractions of its capacity (default warn 0.75, reject
+   * 0.95, the seeds'): past `rejectAt` new messages are refused as QUEUE_FULL.
+   */
+  queue?: Omit<RingOptions, 'capacity'>;
+  /** How long a manager may take to stop before it is abandoned (default 1,000 ms). */
+  managerShutdownMs?: number;
   /** Restart intensity of the shard supervisor (default 5 restarts per shard-set per 60 s x shards). */
   intensity?: number;
   periodMs?: number;
@@ -61,8 +69,8 @@ export class ShardSet {
     this.registry = options.registry;
     this.#router = options.router;
     const shards = options.registry.stats().shards;
-    const capacity = options.queueCapacity ?? 10_000;
-    this.#slots = Array.from({ length: shards }, (_, i) => new ShardSlot(i, capacity));
+    const queue: RingOptions = { ...options.queue, capacity: options.queueCapacity ?? 10_000 };
+    this.#slots = Array.from({ length: shards }, (_, i) => new ShardSlot(i, queue));
     this.#managers = new Array(shards).fill(undefined);
     this.#downSince = new Array(shards).fill(undefined);
     this.#releaseOnDelivery = options.releaseOnDelivery ?? true;
@@ -77,7 +85,7 @@ export class ShardSet {
         children: this.#slots.map((slot) => ({
           id: `shard-${slot.shard}`,
           restart: 'permanent' as const,
-          shutdownMs: 1_000,
+          shutdownMs: options.managerShutdownMs ?? 1_000,
           start: () => this.#startManager(slot),
         })),
       });

@@ -1,5 +1,5 @@
 import { LatencyHistogram } from '../core/histogram.js';
-import { RingQueue } from '../core/ring.js';
+import { RingQueue, type RingOptions } from '../core/ring.js';
 
 /** Counters of one shard, kept across manager restarts. */
 export interface ShardStats {
@@ -54,9 +54,9 @@ export class ShardSlot {
   restarts = 0;
   sessions = 0;
 
-  constructor(shard: number, capacity: number) {
+  constructor(shard: number, queue: RingOptions) {
     this.shard = shard;
-    this.queue = new RingQueue({ capacity });
+    this.queue = new RingQueue(queue);
   }
 
   /** The sequence number for the next message (wraps at 2^32; far more than a queue holds). */

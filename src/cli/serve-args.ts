@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import type { ConfigInput } from '../config/index.js';
+
+/** What `erlmcp serve`'s command line asks for. */
+export interface ServeArgs {
+  help: boolean;
+  /** `--config FILE`. */
+  configFile: string | undefined;
+  /** The flags given, as config keys (they win over the file and the environment). */
+  overrides: ConfigInput;
+}
+
+export const SERVE_USAGE = `serve options (each flag overrides its config key; see docs/config.md):
+  --config FILE        JSON configuration file (every key: docs/config.md; env ERLMCP_<SECTION>_<KEY>)
+  --stdio              Serve one client over stdin/stdout instead of the network   (server.stdio)
+  --host HOST          Address to bind (default 127.0.0.1)                          (server.host)
+  --port PORT          Port to bind (default 9999; 0 picks a free one)              (server.port)
+  --path PATH          URL path of the MCP endpoint (default /mcp)                  (server.path)
+  --max-connections N  WebSocket connections + HTTP sessions held (default 15000)   (server.maxConnections)
+  --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info) (logging.level)
+  --shutdown-ms MS     How long in-flight requests may finish on SIGINT/SIGTERM (default 5000) (server.shutdownMs)
+`;
+
+/**
+ * Parses `erlmcp serve`'s flags. Values are passed on as given (numbers as numbers when they
+ * look like one), so the configuration's validation reports a bad one with the key's name.
+ */
+export function parseServeArgs(args: string[]): ServeArgs {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      stdio: { type: 'boolean' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      path: { type: 'string' },
+      'max-connections': { type: 'string' },
+      'log-level': { type: 'string' },
+      'shutdown-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const num = (v: string | undefined) => (v === undefined ? undefined : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+  const overrides = {
+    server: {
+      stdio: values.stdio,
+      host: values.host,
+      port: num(values.port),
+      path: values.path,
+      maxConnections: num(values['max-connections']),
+      shutdownMs: num(values['shutdown-ms']),
+    },
+    logging: { level: values['log-level'] },
+  } as ConfigInput;
+  return { help: values.help, configFile: values.config, overrides };
+}

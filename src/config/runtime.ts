@@ -1,0 +1,107 @@
+import type { ApplicationOptions } from '../app/application.js';
+import type { RingOptions } from '../core/ring.js';
+import type { GateOptions } from '../mcp/gate.js';
+import type { McpServerOptions } from '../mcp/server.js';
+import type { ShardSetOptions } from '../shards/shard-set.js';
+import type { SupervisorOptions } from '../supervision/supervisor.js';
+import type { ListenOptions } from '../transports/listen.js';
+import type { DebugConfig, ErlmcpConfig, LogLevel, MetricsConfig, TracingConfig } from './types.js';
+
+/**
+ * A configuration as the option objects of the APIs it configures, typed with their own
+ * option types (a renamed or retyped option fails typecheck here, not at run time).
+ */
+export interface RuntimeOptions {
+  /** `new Gate(gate)`: registry shards, token bucket, admission, breaker, overloadRetryMs. */
+  gate: GateOptions;
+  /** Whether to build a ShardSet and pass it to McpServer and startApplication. */
+  shardsEnabled: boolean;
+  /** `new ShardSet({ registry, router, logger, ...shardSet })`. */
+  shardSet: Required<Pick<ShardSetOptions, 'queueCapacity' | 'intensity' | 'periodMs'>>;
+  /** Each shard queue's options (capacity is shardSet.queueCapacity). */
+  queue: Required<RingOptions>;
+  /** `listen(server, { ...listen, routes })`, or `startApplication({ listen })`. */
+  listen: Omit<ListenOptions, 'routes'>;
+  /** `new McpServer(info, { gate, shards, ...server })`. */
+  server: Required<Pick<McpServerOptions, 'requestTimeoutMs'>>;
+  /** `startApplication({ server, logger, shards, stdio, ...application })`. */
+  application: Required<Pick<ApplicationOptions, 'shutdownMs' | 'controlPeriodMs'>>;
+  /** Restart intensity of the application's supervisors and the stop timeout of its worker children. */
+  supervisor: Required<Pick<SupervisorOptions, 'intensity' | 'periodMs'>> & {
+    childShutdownMs: number;
+  };
+  /** `createLogger(logLevel)`. */
+  logLevel: LogLevel;
+  metrics: MetricsConfig;
+  tracing: TracingConfig;
+  debug: DebugConfig;
+  /** `startApplication({ stdio })`. */
+  stdio: boolean;
+}
+
+function list(value: readonly string[] | null): string[] | undefined {
+  return value === null ? undefined : [...value];
+}
+
+/** Maps a resolved configuration to the option objects of the runtime's APIs. */
+export function runtimeOptions(config: ErlmcpConfig): RuntimeOptions {
+  const { server, websocket: ws, http, queue, supervisor } = config;
+  const shards = config.registry.shards;
+  return {
+    gate: {
+      shards,
+      bucket: { capacity: config.bucket.capacity, refillPerSec: config.bucket.refillPerSec },
+      admission: { maxPerShard: config.admission.maxPerShard, maxGlobal: config.admission.maxGlobal },
+      breaker: { ...config.breaker },
+      overloadRetryMs: config.admission.overloadRetryMs,
+    },
+    shardsEnabled: config.shards.enabled,
+    shardSet: {
+      queueCapacity: queue.size,
+      // ShardSet's own default is 5 restarts x shards per 60 s: each shard gets the intensity.
+      intensity: supervisor.intensity * shards,
+      periodMs: supervisor.periodMs,
+    },
+    queue: { capacity: queue.size, warnAt: queue.warnAt, rejectAt: queue.rejectAt },
+    listen: {
+      host: server.host,
+      port: server.port,
+      path: server.path,
+      maxConnections: server.maxConnections,
+      websocket: ws.enabled && {
+        maxPayload: ws.maxPayload,
+        keepAliveMs: ws.keepAliveMs,
+        perMessageDeflate: ws.perMessageDeflate,
+        maxBufferedBytes: ws.maxBufferedBytes,
+        stallTimeoutMs: ws.stallTimeoutMs,
+        closeTimeoutMs: ws.closeTimeoutMs,
+        allowedOrigins: list(ws.allowedOrigins),
+        allowedHosts: list(ws.allowedHosts),
+      },
+      http: http.enabled && {
+        maxBodyBytes: http.maxBodyBytes,
+        sseKeepAliveMs: http.sseKeepAliveMs,
+        sessionIdleMs: http.sessionIdleMs,
+        maxBufferedBytes: http.maxBufferedBytes,
+        maxBacklog: http.maxBacklog,
+        allowedOrigins: list(http.allowedOrigins),
+        allowedHosts: list(http.allowedHosts),
+      },
+    },
+    // JSON has no Infinity: 0 stands for "no deadline".
+    server: {
+      requestTimeoutMs: config.timeouts.requestMs === 0 ? Number.POSITIVE_INFINITY : config.timeouts.requestMs,
+    },
+    application: { shutdownMs: server.shutdownMs, controlPeriodMs: config.metrics.sampleMs },
+    supervisor: {
+      intensity: supervisor.intensity,
+      periodMs: supervisor.periodMs,
+      childShutdownMs: supervisor.childShutdownMs,
+    },
+    logLevel: config.logging.level,
+    metrics: { ...config.metrics },
+    tracing: { ...config.tracing },
+    debug: { ...config.debug },
+    stdio: server.stdio,
+  };
+}

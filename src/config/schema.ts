@@ -1,0 +1,340 @@
+import type { KeySpec, SpecFor } from './spec.js';
+import type { BreakerPolicy, ErlmcpConfig, LogLevel, SectionName } from './types.js';
+
+/** The longest setTimeout/setInterval delay Node accepts. */
+const MAX_MS = 2_147_483_647;
+/** The native core's u32 options. */
+const MAX_U32 = 4_294_967_295;
+const MIB = 1024 * 1024;
+
+/** The key table, checked against {@link ErlmcpConfig}: a key missing here or typed differently fails typecheck. */
+export type ConfigSchema = {
+  readonly [S in SectionName]: { readonly [K in keyof ErlmcpConfig[S]]-?: SpecFor<ErlmcpConfig[S][K]> };
+};
+
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const POLICIES: readonly BreakerPolicy[] = ['consecutive', 'window', 'error_rate'];
+
+const ms = (min: number, dflt: number, doc: string) =>
+  ({ kind: 'integer', min, max: MAX_MS, default: dflt, doc }) as const;
+
+const originsDoc = (transport: string) =>
+  `Origin header values accepted by ${transport}, e.g. "https://app.example.com" ("*" for any); requests without Origin are always accepted. null: the Host's own origin, plus loopback origins on a loopback address.`;
+const hostsDoc = (transport: string) =>
+  `Host header values accepted by ${transport} (with or without port). null: any host, except on a loopback address, where only localhost, 127.0.0.1 and [::1] are (DNS-rebinding protection).`;
+
+/**
+ * Every configuration key: kind, range, default and meaning. Defaults are the library's own
+ * (the seeds' figures), so an empty config runs exactly what the constructors run without
+ * options. Validation, environment parsing and docs/config.md are all driven from here.
+ */
+export const SCHEMA: ConfigSchema = {
+  server: {
+    host: { kind: 'string', default: '127.0.0.1', doc: 'Address to bind ("0.0.0.0" or "::" for every interface).' },
+    port: { kind: 'integer', min: 0, max: 65_535, default: 9999, doc: 'Port to bind; 0 picks a free one.' },
+    path: {
+      kind: 'string',
+      default: '/mcp',
+      rule: { form: 'a path starting with "/" (no "?" or "#")', test: (p) => p.startsWith('/') && !/[?#]/.test(p) },
+      doc: 'URL path of the MCP endpoint, shared by WebSocket and Streamable HTTP.',
+    },
+    maxConnections: {
+      kind: 'integer',
+      min: 1,
+      max: 10_000_000,
+      default: 15_000,
+      doc: 'WebSocket connections + Streamable HTTP sessions held at once; beyond it new ones get 503.',
+    },
+    shutdownMs: {
+      kind: 'integer',
+      min: 0,
+      max: 3_600_000,
+      default: 5_000,
+      doc: 'On SIGINT/SIGTERM, how long in-flight requests may finish (ms) before sessions close.',
+    },
+    stdio: {
+      kind: 'boolean',
+      default: false,
+      doc: 'Serve one client over stdin/stdout instead of listening (the network keys are then unused).',
+    },
+  },
+  websocket: {
+    enabled: { kind: 'boolean', default: true, doc: 'Serve MCP over WebSocket (subprotocol "mcp") on server.path.' },
+    maxPayload: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_MS,
+      default: 4 * MIB,
+      doc: 'Largest inbound message in bytes (4 MiB); a larger one closes the connection with 1009.',
+    },
+    keepAliveMs: ms(
+      0,
+      30_000,
+      'Ms between pings; a peer that has not answered by the next one is terminated. 0 disables.',
+    ),
+    perMessageDeflate: {
+      kind: 'boolean',
+      default: false,
+      doc: 'Negotiate permessage-deflate compression (costs CPU and memory per connection).',
+    },
+    maxBufferedBytes: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_MS,
+      default: 8 * MIB,
+      doc: 'Per-connection bound on unsent bytes (8 MiB): reading pauses at 75 %, the connection closes with 1008 at 95 %.',
+    },
+    stallTimeoutMs: ms(
+      1,
+      30_000,
+      'How long unsent bytes may stay above 75 % of maxBufferedBytes before the connection closes (ms).',
+    ),
+    closeTimeoutMs: ms(
+      1,
+      5_000,
+      'How long a peer may take to answer our close frame before its socket is destroyed (ms).',
+    ),
+    allowedOrigins: { kind: 'list', default: null, doc: originsDoc('the WebSocket endpoint') },
+    allowedHosts: { kind: 'list', default: null, doc: hostsDoc('the WebSocket endpoint') },
+  },
+  http: {
+    enabled: { kind: 'boolean', default: true, doc: 'Serve MCP over Streamable HTTP on server.path.' },
+    maxBodyBytes: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_MS,
+      default: 4 * MIB,
+      doc: 'Largest POST body in bytes (4 MiB); a larger one gets 413.',
+    },
+    sseKeepAliveMs: ms(0, 15_000, 'Ms between ": keep-alive" comments on open SSE streams. 0 disables.'),
+    sessionIdleMs: ms(1, 300_000, 'A session with nothing in flight and no open stream for this long is closed (ms).'),
+    maxBufferedBytes: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_MS,
+      default: 8 * MIB,
+      doc: 'Per SSE stream bound on unsent bytes (8 MiB): warn at 75 %, end the stream and fail the session at 95 %.',
+    },
+    maxBacklog: {
+      kind: 'integer',
+      min: 1,
+      max: 10_000_000,
+      default: 1_000,
+      doc: 'Server-initiated messages kept per session while no GET stream is open; one more fails the session.',
+    },
+    allowedOrigins: { kind: 'list', default: null, doc: originsDoc('the Streamable HTTP endpoint') },
+    allowedHosts: { kind: 'list', default: null, doc: hostsDoc('the Streamable HTTP endpoint') },
+  },
+  registry: {
+    shards: {
+      kind: 'integer',
+      min: 1,
+      max: 1024,
+      powerOfTwo: true,
+      default: 64,
+      doc: 'Shards of the session registry; admission control and the shard managers use the same count.',
+    },
+  },
+  queue: {
+    size: {
+      kind: 'integer',
+      min: 1,
+      max: 16_777_216,
+      default: 10_000,
+      doc: "Capacity of each shard manager's message queue (requests admitted and waiting to run).",
+    },
+    warnAt: {
+      kind: 'number',
+      min: 0,
+      minExclusive: true,
+      max: 1,
+      default: 0.75,
+      doc: 'Fill ratio of a shard queue from which pushes are flagged as warnings (0.75 = 75 %).',
+    },
+    rejectAt: {
+      kind: 'number',
+      min: 0,
+      minExclusive: true,
+      max: 1,
+      default: 0.95,
+      doc: 'Fill ratio of a shard queue from which requests are refused with -32011 (0.95 = 95 %).',
+    },
+  },
+  shards: {
+    enabled: {
+      kind: 'boolean',
+      default: true,
+      doc: 'Run requests through the crash-isolated shard managers (a crashed manager is restarted alone and loses no queued request); false runs them inline as they arrive.',
+    },
+  },
+  bucket: {
+    capacity: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_U32,
+      default: 1_000,
+      doc: 'Per-session token bucket size: the burst of requests a session may send at once.',
+    },
+    refillPerSec: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_U32,
+      default: 10_000,
+      doc: "Tokens added to each session's bucket per second: its sustained request rate.",
+    },
+  },
+  admission: {
+    maxPerShard: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_U32,
+      default: 10_000,
+      doc: 'Requests in flight per shard; beyond it requests get -32011 (shard overloaded).',
+    },
+    maxGlobal: {
+      kind: 'integer',
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      default: 500_000,
+      doc: 'Requests in flight over all shards; beyond it requests get -32012 (global overload).',
+    },
+    overloadRetryMs: ms(
+      1,
+      100,
+      'retryAfterMs suggested to a client refused because a shard or the server is full (ms).',
+    ),
+  },
+  breaker: {
+    policy: {
+      kind: 'enum',
+      values: POLICIES,
+      default: 'consecutive',
+      doc: '"consecutive": open after failureThreshold failures in a row; "window": after failureThreshold failures within windowMs; "error_rate": when failures reach errorThresholdPct % of the calls in windowMs, once there were minCalls.',
+    },
+    failureThreshold: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_U32,
+      default: 5,
+      doc: 'Failures that open the breaker ("consecutive" and "window").',
+    },
+    windowMs: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_U32,
+      default: 10_000,
+      doc: 'Rolling window of "window" and "error_rate" (ms).',
+    },
+    errorThresholdPct: {
+      kind: 'number',
+      min: 0,
+      minExclusive: true,
+      max: 100,
+      default: 50,
+      doc: 'Failure percentage that opens the breaker ("error_rate").',
+    },
+    minCalls: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_U32,
+      default: 10,
+      doc: 'Calls within windowMs before "error_rate" may open the breaker.',
+    },
+    openMs: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_U32,
+      default: 30_000,
+      doc: 'Time the breaker stays open (requests get -32013) before trial requests are let through (ms).',
+    },
+    halfOpenMaxCalls: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_U32,
+      default: 3,
+      doc: 'Trial requests allowed while half open.',
+    },
+    successThreshold: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_U32,
+      default: 3,
+      doc: 'Trial successes that close the breaker again (at most halfOpenMaxCalls).',
+    },
+  },
+  supervisor: {
+    intensity: {
+      kind: 'integer',
+      min: 0,
+      max: 1_000_000,
+      default: 5,
+      doc: "Restarts a supervisor allows within periodMs before it gives up (0: never restart). The shard managers' supervisor allows this many per shard.",
+    },
+    periodMs: ms(1, 60_000, 'The restart intensity window (ms).'),
+    childShutdownMs: ms(0, 5_000, 'How long a worker child may take to stop before it is killed (ms).'),
+  },
+  timeouts: {
+    requestMs: ms(
+      0,
+      60_000,
+      'Deadline of one inbound MCP request (ms): past it the request is answered with -32001 and its handler is aborted. 0 disables.',
+    ),
+  },
+  logging: {
+    level: {
+      kind: 'enum',
+      values: LOG_LEVELS,
+      default: 'info',
+      doc: 'Lowest level of the structured (pino) log on stderr. ERLMCP_LOG_LEVEL is accepted as an alias of ERLMCP_LOGGING_LEVEL.',
+    },
+  },
+  metrics: {
+    enabled: {
+      kind: 'boolean',
+      default: true,
+      doc: "Serve /health, /ready, /live and /metrics (Prometheus) on the server's port.",
+    },
+    sampleMs: ms(1, 1_000, 'Sampling period of the control plane: health readings and the metrics snapshot (ms).'),
+  },
+  tracing: {
+    enabled: { kind: 'boolean', default: false, doc: 'Trace requests with OpenTelemetry (no cost when off).' },
+    serviceName: { kind: 'string', default: 'erlmcp', doc: 'service.name of the traces.' },
+  },
+  debug: {
+    faultInjection: {
+      kind: 'boolean',
+      default: false,
+      doc: 'Serve POST /admin/crash-shard, which crashes a shard manager (used by the chaos load scenario). Never enable in production.',
+    },
+  },
+};
+
+/** One line per section for docs/config.md. */
+export const SECTION_DOCS: { readonly [S in SectionName]: string } = {
+  server:
+    'Where and how the server listens (one port for WebSocket, Streamable HTTP and the health and metrics endpoints).',
+  websocket: 'The WebSocket transport.',
+  http: 'The Streamable HTTP transport.',
+  registry: 'The sharded session registry.',
+  queue: "Each shard manager's bounded message queue.",
+  shards: "The shard managers: one supervised manager per registry shard runs that shard's requests.",
+  bucket: 'Per-session rate limit (token bucket); a session over it gets -32010 with retryAfterMs.',
+  admission: 'Admission control: requests in flight per shard and in total.',
+  breaker: 'The global circuit breaker over request outcomes.',
+  supervisor: 'Restart intensity of the supervision tree.',
+  timeouts: 'Request deadlines.',
+  logging: 'The process log.',
+  metrics: 'Health and metrics endpoints.',
+  tracing: 'OpenTelemetry tracing.',
+  debug: 'Debugging aids. Never enable them in production.',
+};
+
+/** The section names, in table order. */
+export const SECTIONS = Object.keys(SCHEMA) as SectionName[];
+
+/** The spec of `section.key`, or undefined for an unknown key. */
+export function specOf(section: string, key: string): KeySpec | undefined {
+  if (!Object.hasOwn(SCHEMA, section)) return undefined;
+  const keys = SCHEMA[section as SectionName] as Record<string, KeySpec>;
+  return Object.hasOwn(keys, key) ? keys[key] : undefined;
+}

@@ -1,0 +1,203 @@
+/**
+ * The shape of erlmcp's configuration (`erlmcp serve --config FILE`). Every key, its range,
+ * default and environment variable are in one table (schema.ts) that also renders
+ * docs/config.md; the interfaces here are what that table resolves to.
+ */
+
+/** pino's levels, plus 'silent'. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** How a closed circuit breaker decides to open (see BreakerOptions.policy). */
+export type BreakerPolicy = 'consecutive' | 'window' | 'error_rate';
+
+/** Where and how the server listens. */
+export interface ServerConfig {
+  /** Address to bind. Default "127.0.0.1". */
+  readonly host: string;
+  /** Port to bind, 0..65535; 0 picks a free one. Default 9999. */
+  readonly port: number;
+  /** Path of the MCP endpoint for WebSocket and Streamable HTTP. Default "/mcp". */
+  readonly path: string;
+  /** WebSocket connections + HTTP sessions held at once. Default 15000. */
+  readonly maxConnections: number;
+  /** How long in-flight requests may finish on shutdown, in ms. Default 5000. */
+  readonly shutdownMs: number;
+  /** Serve one client over stdin/stdout instead of the network. Default false. */
+  readonly stdio: boolean;
+}
+
+/** The WebSocket transport (WebSocketListenerOptions). */
+export interface WebSocketConfig {
+  /** Serve MCP over WebSocket. Default true. */
+  readonly enabled: boolean;
+  /** Largest inbound message in bytes. Default 4194304 (4 MiB). */
+  readonly maxPayload: number;
+  /** Ms between pings; 0 disables. Default 30000. */
+  readonly keepAliveMs: number;
+  /** permessage-deflate. Default false. */
+  readonly perMessageDeflate: boolean;
+  /** Per-connection bound on unsent bytes. Default 8388608 (8 MiB). */
+  readonly maxBufferedBytes: number;
+  /** How long unsent bytes may stay above 75 % of maxBufferedBytes, in ms. Default 30000. */
+  readonly stallTimeoutMs: number;
+  /** How long a peer may take to answer our close frame, in ms. Default 5000. */
+  readonly closeTimeoutMs: number;
+  /** Origin values accepted; null = the built-in policy. Default null. */
+  readonly allowedOrigins: readonly string[] | null;
+  /** Host values accepted; null = the built-in policy. Default null. */
+  readonly allowedHosts: readonly string[] | null;
+}
+
+/** The Streamable HTTP transport (StreamableHttpListenerOptions). */
+export interface HttpConfig {
+  /** Serve MCP over Streamable HTTP. Default true. */
+  readonly enabled: boolean;
+  /** Largest POST body in bytes. Default 4194304 (4 MiB). */
+  readonly maxBodyBytes: number;
+  /** Ms between keep-alive comments on open SSE streams; 0 disables. Default 15000. */
+  readonly sseKeepAliveMs: number;
+  /** An idle session is closed after this many ms. Default 300000. */
+  readonly sessionIdleMs: number;
+  /** Per SSE stream bound on unsent bytes. Default 8388608 (8 MiB). */
+  readonly maxBufferedBytes: number;
+  /** Server-initiated messages kept per session while no GET stream is open. Default 1000. */
+  readonly maxBacklog: number;
+  /** Origin values accepted; null = the built-in policy. Default null. */
+  readonly allowedOrigins: readonly string[] | null;
+  /** Host values accepted; null = the built-in policy. Default null. */
+  readonly allowedHosts: readonly string[] | null;
+}
+
+/** The sharded session registry. */
+export interface RegistryConfig {
+  /** Registry (and admission, and shard manager) shards: a power of two in 1..1024. Default 64. */
+  readonly shards: number;
+}
+
+/** Each shard manager's bounded message queue (RingOptions). */
+export interface QueueConfig {
+  /** Messages each shard's queue holds. Default 10000. */
+  readonly size: number;
+  /** Fill ratio from which a push is flagged as a warning. Default 0.75. */
+  readonly warnAt: number;
+  /** Fill ratio from which a push is refused. Default 0.95. */
+  readonly rejectAt: number;
+}
+
+/** Whether requests run through the crash-isolated shard managers. */
+export interface ShardsConfig {
+  /** true: requests queue per shard and run in that shard's supervised manager; false: inline. Default true. */
+  readonly enabled: boolean;
+}
+
+/** The per-session token bucket (BucketOptions). */
+export interface BucketConfig {
+  /** Burst size in requests. Default 1000. */
+  readonly capacity: number;
+  /** Requests refilled per second. Default 10000. */
+  readonly refillPerSec: number;
+}
+
+/** Admission control (AdmissionOptions, GateOptions.overloadRetryMs). */
+export interface AdmissionConfig {
+  /** Requests in flight per shard. Default 10000. */
+  readonly maxPerShard: number;
+  /** Requests in flight in total. Default 500000. */
+  readonly maxGlobal: number;
+  /** retryAfterMs suggested to a client refused for overload. Default 100. */
+  readonly overloadRetryMs: number;
+}
+
+/** The global circuit breaker (BreakerOptions). */
+export interface BreakerConfig {
+  /** Trip policy. Default "consecutive". */
+  readonly policy: BreakerPolicy;
+  /** Failures that open the breaker ('consecutive', 'window'). Default 5. */
+  readonly failureThreshold: number;
+  /** Rolling window for 'window' and 'error_rate', in ms. Default 10000. */
+  readonly windowMs: number;
+  /** Failure percentage that opens the breaker ('error_rate'). Default 50. */
+  readonly errorThresholdPct: number;
+  /** Calls in the window before 'error_rate' may open. Default 10. */
+  readonly minCalls: number;
+  /** Time open before trial calls, in ms. Default 30000. */
+  readonly openMs: number;
+  /** Trial calls allowed while half open. Default 3. */
+  readonly halfOpenMaxCalls: number;
+  /** Trial successes that close the breaker. Default 3. */
+  readonly successThreshold: number;
+}
+
+/** Restart intensity of the supervision tree. */
+export interface SupervisorConfig {
+  /** Restarts allowed within periodMs before a supervisor gives up. Default 5. */
+  readonly intensity: number;
+  /** The intensity window in ms. Default 60000. */
+  readonly periodMs: number;
+  /** How long a worker child may take to stop before it is killed, in ms. Default 5000. */
+  readonly childShutdownMs: number;
+}
+
+/** Request deadlines. */
+export interface TimeoutsConfig {
+  /** Deadline of one inbound MCP request in ms; 0 disables. Default 60000. */
+  readonly requestMs: number;
+}
+
+/** The process log. */
+export interface LoggingConfig {
+  /** Lowest level written. Default "info". */
+  readonly level: LogLevel;
+}
+
+/** Health and metrics endpoints. */
+export interface MetricsConfig {
+  /** Serve /health, /ready, /live and /metrics on the server's port. Default true. */
+  readonly enabled: boolean;
+  /** Sampling period of the control plane (health and metrics readings), in ms. Default 1000. */
+  readonly sampleMs: number;
+}
+
+/** OpenTelemetry tracing of requests. */
+export interface TracingConfig {
+  /** Trace requests. Default false. */
+  readonly enabled: boolean;
+  /** service.name of the spans. Default "erlmcp". */
+  readonly serviceName: string;
+}
+
+/** Debugging aids; never on in production. */
+export interface DebugConfig {
+  /** Serve POST /admin/crash-shard (the chaos load scenario). Default false. */
+  readonly faultInjection: boolean;
+}
+
+/** The fully resolved configuration: every key present. */
+export interface ErlmcpConfig {
+  readonly server: ServerConfig;
+  readonly websocket: WebSocketConfig;
+  readonly http: HttpConfig;
+  readonly registry: RegistryConfig;
+  readonly queue: QueueConfig;
+  readonly shards: ShardsConfig;
+  readonly bucket: BucketConfig;
+  readonly admission: AdmissionConfig;
+  readonly breaker: BreakerConfig;
+  readonly supervisor: SupervisorConfig;
+  readonly timeouts: TimeoutsConfig;
+  readonly logging: LoggingConfig;
+  readonly metrics: MetricsConfig;
+  readonly tracing: TracingConfig;
+  readonly debug: DebugConfig;
+}
+
+/** A section name of {@link ErlmcpConfig}. */
+export type SectionName = keyof ErlmcpConfig;
+
+/**
+ * Part of a configuration, as a file, the environment or command-line flags give it: any
+ * section or key may be missing. An `undefined` key counts as missing (unset flags).
+ */
+export type ConfigInput = {
+  readonly [S in SectionName]?: { readonly [K in keyof ErlmcpConfig[S]]?: ErlmcpConfig[S][K] | undefined };
+};
