@@ -1,5 +1,5 @@
 import { LatencyHistogram } from '../core/histogram.js';
-import { RingQueue, type RingOptions } from '../core/ring.js';
+import { type RingOptions, RingQueue } from '../core/ring.js';
 
 /** Counters of one shard, kept across manager restarts. */
 export interface ShardStats {

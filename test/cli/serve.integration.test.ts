@@ -98,7 +98,9 @@ describe('erlmcp serve', () => {
   it('rejects a bad flag with exit code 2 and a message naming its config key', async () => {
     const { code, err } = await refused(['--port', 'abc']);
     expect(code).toBe(2);
-    expect(err).toBe('erlmcp: config key "server.port" (from command line) must be an integer in 0..65535, got "abc"\n');
+    expect(err).toBe(
+      'erlmcp: config key "server.port" (from command line) must be an integer in 0..65535, got "abc"\n',
+    );
   });
 
   it('rejects a bad config file and a bad ERLMCP_* variable before starting anything, naming each key', async () => {
@@ -133,7 +135,9 @@ describe('erlmcp serve', () => {
     expect((await fetch(`${origin}/ready`)).status).toBe(200);
     expect(await (await fetch(`${origin}/live`)).json()).toEqual({ live: true });
     const metrics = await (await fetch(`${origin}/metrics`)).text();
-    expect(metrics).toContain('mcp_server_operation_duration_seconds_count{mcp_method_name="tools/call",error_type=""} 3');
+    expect(metrics).toContain(
+      'mcp_server_operation_duration_seconds_count{mcp_method_name="tools/call",error_type=""} 3',
+    );
     expect(metrics).toContain('erlmcp_sessions 1');
     const crash = await fetch(`${origin}/admin/crash-shard`, { method: 'POST' });
     expect(crash.status).toBe(200);
