@@ -5,6 +5,9 @@
 export type { Application, ApplicationOptions } from './app/application.js';
 export { startApplication } from './app/application.js';
 export type { ControlReadings } from './app/control-plane.js';
+// ---- configuration, observability, tracing --------------------------------------------------
+export type { ConfigInput, ErlmcpConfig, LoadConfigOptions, RuntimeOptions } from './config/index.js';
+export { ConfigError, DEFAULT_CONFIG, loadConfig, runtimeOptions } from './config/index.js';
 export type { AdmissionOptions, AdmissionStats, AdmitResult } from './core/admission.js';
 export { AdmissionControl } from './core/admission.js';
 export type { BreakerOptions, BreakerState, BreakerStats, StateChange, TripPolicy } from './core/breaker.js';
@@ -15,6 +18,7 @@ export type { ErrorCode } from './core/errors.js';
 export { ErlmcpError, hasErrorCode, MAX_HANDLE } from './core/errors.js';
 export type { HistogramOptions, HistogramSnapshot } from './core/histogram.js';
 export { LatencyHistogram } from './core/histogram.js';
+export { OperationTimings } from './core/op-timings.js';
 export type { RegistryOptions, RegistryStats } from './core/registry.js';
 export { ShardedRegistry } from './core/registry.js';
 export type { PushResult, RingOptions, RingStats } from './core/ring.js';
@@ -50,6 +54,8 @@ export type {
   RequestId,
 } from './mcp/jsonrpc.js';
 export { ErrorCode as McpErrorCode, isBackpressureCode, McpError } from './mcp/jsonrpc.js';
+export type { OperationDurationsSnapshot } from './mcp/operations.js';
+export { OPERATION_BOUNDS_SECONDS, OPERATION_METHODS } from './mcp/operations.js';
 export type { RequestOptions } from './mcp/peer.js';
 export type { McpServerEvents, McpServerOptions } from './mcp/server.js';
 export { McpServer } from './mcp/server.js';
@@ -60,6 +66,14 @@ export type * from './mcp/types.js';
 export { LOGGING_LEVELS } from './mcp/types.js';
 export { UriTemplate } from './mcp/uri-template.js';
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './mcp/versions.js';
+export type { Observability, ObservabilityOptions } from './ops/endpoints.js';
+export { createObservability } from './ops/endpoints.js';
+export type { FdLimits } from './ops/fd-limit.js';
+export { fdLimits, raiseFdLimit } from './ops/fd-limit.js';
+export type { HealthReport, HealthStatus } from './ops/health.js';
+export { RestartCounter } from './ops/restarts.js';
+export type { RequestSpan, RequestTracer, TracedRequest } from './ops/tracing.js';
+export { openTelemetryTracer } from './ops/tracing.js';
 export type { ShardSetOptions } from './shards/shard-set.js';
 export { QUEUE_FULL, ShardSet } from './shards/shard-set.js';
 // ---- shard managers and the application tree -----------------------------------------------
