@@ -112,11 +112,15 @@ export function createMetricsRegistry(s: MetricsSources): Registry {
     collect() {
       const r = gate.router.stats();
       const v = r.verdicts;
+      // A request refused by a full shard queue passed admission and was completed at once:
+      // the client got shard_overloaded, so count it there and not as ok.
+      let queueFull = 0;
+      for (const st of s.shards?.stats() ?? []) queueFull += st.queueFull;
       const counts = [
-        r.completedOk,
+        r.completedOk - queueFull,
         r.completedFailed,
         v.rate_limited,
-        v.shard_overloaded,
+        v.shard_overloaded + queueFull,
         v.global_overloaded,
         v.circuit_open,
       ];

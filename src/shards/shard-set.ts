@@ -154,6 +154,7 @@ export class ShardSet {
     if (pushed === 'rejected') {
       this.#router.completeOnShard(shard, true);
       slot.rejected++;
+      slot.queueFull++;
       return QUEUE_FULL;
     }
     slot.items.set(seq, item);

@@ -8,6 +8,8 @@ export interface ShardStats {
   accepted: number;
   /** Messages refused: by admission (rate limit, overload, breaker) or because the queue was full. */
   rejected: number;
+  /** Of `rejected`: admitted, then refused because the queue was at its reject mark. */
+  queueFull: number;
   /** Frames handed to their destination. */
   delivered: number;
   /** Frames whose destination was gone (its session closed after they were accepted). */
@@ -48,6 +50,7 @@ export class ShardSlot {
   #nextSeq = 0;
   accepted = 0;
   rejected = 0;
+  queueFull = 0;
   delivered = 0;
   orphaned = 0;
   failed = 0;
@@ -95,6 +98,7 @@ export class ShardSlot {
       shard: this.shard,
       accepted: this.accepted,
       rejected: this.rejected,
+      queueFull: this.queueFull,
       delivered: this.delivered,
       orphaned: this.orphaned,
       failed: this.failed,

@@ -130,7 +130,14 @@ describe('ShardSet', () => {
     expect(verdicts).toEqual([AdmitCode.OK, AdmitCode.OK, AdmitCode.OK, AdmitCode.OK, QUEUE_FULL]);
     set.detach(0);
     await drained(set);
-    expect(set.stats()[0]).toMatchObject({ accepted: 4, rejected: 1, orphaned: 4, delivered: 0, depth: 0 });
+    expect(set.stats()[0]).toMatchObject({
+      accepted: 4,
+      rejected: 1,
+      queueFull: 1,
+      orphaned: 4,
+      delivered: 0,
+      depth: 0,
+    });
     expect(admission.stats().globalDepth).toBe(0);
     expect(set.submit(1, msg(9))).toBe(AdmitCode.OK);
     await drained(set);
@@ -159,5 +166,25 @@ describe('ShardSet refusals', () => {
     expect(verdicts).toEqual([AdmitCode.OK, AdmitCode.OK, AdmitCode.RATE_LIMITED, AdmitCode.RATE_LIMITED]);
     const shard = registry.shardOfHandle(1) as number;
     expect(set.stats()[shard]).toMatchObject({ accepted: 2, rejected: 2 });
+  });
+});
+
+describe('ShardSet with queue options', () => {
+  it('refuses at the configured reject mark', async () => {
+    const registry = new ShardedRegistry({ shards: 1 });
+    const admission = new AdmissionControl({ shards: 1, maxPerShard: 1_000, maxGlobal: 1_000 });
+    const router = new Router({
+      registry,
+      buckets: new TokenBuckets({ capacity: 1_000, refillPerSec: 1 }),
+      admission,
+      breaker: new CircuitBreaker(),
+    });
+    const set = new ShardSet({ registry, router, queueCapacity: 10, queue: { warnAt: 0.2, rejectAt: 0.5 } });
+    registry.register('s', 0);
+    // Not started: nothing drains, so the queue fills up to its reject mark (5 of 10).
+    const verdicts = Array.from({ length: 7 }, (_, n) => set.submit(0, n));
+    expect(verdicts.filter((v) => v === AdmitCode.OK)).toHaveLength(5);
+    expect(verdicts.slice(5)).toEqual([QUEUE_FULL, QUEUE_FULL]);
+    expect(set.stats()[0]).toMatchObject({ accepted: 5, rejected: 2, queueFull: 2 });
   });
 });
