@@ -28,7 +28,12 @@ async function main(argv: string[]): Promise<number> {
     }
     return runServe({ configFile: args.configFile, overrides: args.overrides });
   }
-  if (command === 'load') return runLoadCli(rest);
+  if (command === 'load') {
+    const code = await runLoadCli(rest);
+    // The run closed everything it opened; should a socket still linger, the process ends anyway.
+    setTimeout(() => process.exit(code), 5_000).unref();
+    return code;
+  }
   process.stderr.write(`erlmcp: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   return 2;
 }
