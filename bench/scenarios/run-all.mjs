@@ -19,7 +19,7 @@ const PUBLICATION = [
   { scenario: 'flood', args: ['--sessions', '2000', '--duration', '5'] },
   { scenario: 'bombing', args: ['--duration', '30'] },
   { scenario: 'steps', args: ['--steps', '1000,5000,10000,15000', '--duration', '3'] },
-  { scenario: 'idle', args: ['--sessions', '100000', '--duration', '10'] },
+  { scenario: 'idle', args: ['--sessions', '100000', '--duration', '10', '--ramp-rate', '1000'] },
   { scenario: 'chaos', args: ['--duration', '30'] },
   { scenario: 'recovery', args: ['--duration', '5'] },
 ];

@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { ErlmcpError } from '../core/errors.js';
 import { fdLimits, raiseFdLimit } from '../ops/fd-limit.js';
+import { ClientLag } from './client-lag.js';
 import { RunContext } from './context.js';
 import { fdsWanted, planFds } from './fd-plan.js';
 import { machineInfo } from './machine.js';
@@ -114,6 +115,7 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
   const pool = new SessionPool({ ...poolOptions, recorder });
   let ctx: RunContext | undefined;
   let windowTimer: NodeJS.Timeout | undefined;
+  const lag = new ClientLag();
   try {
     if (!run.quiet) say(`warming the server up (${PREWARM.sessions} sessions, ${PREWARM.seconds} s, not measured)`);
     await prewarm(poolOptions, abort.signal);
@@ -159,6 +161,7 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
       }));
       progress.start();
     }
+    lag.start();
     try {
       await scenario.run(ctx);
     } catch (err) {
@@ -174,7 +177,9 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
     probe.stop();
     if (cut) ctx.warn(`the run was cut by its ${Math.round(watchdogSec)} s watchdog`);
     if (io.signal?.aborted) ctx.warn('the run was interrupted before the scenario finished');
+    lag.stop();
     scenario.conclude?.(ctx);
+    Object.assign(ctx.findings, lag.findings());
     const report = buildReport(ctx, {
       scenario: run.scenario,
       startedAt,
@@ -191,6 +196,7 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
     return report;
   } finally {
     clearTimeout(watchdog);
+    lag.stop();
     if (windowTimer !== undefined) clearInterval(windowTimer);
     ctx?.probe?.stop();
     progress?.stop();

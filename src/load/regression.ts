@@ -23,10 +23,13 @@ export const REGRESSION_LIMITS = {
 
 /** The reference figures of one scenario. */
 export interface BaselineEntry {
-  /** Ok answers per second (`summary.throughput.achievedPerSec`). */
-  achievedPerSec: number;
-  /** p95 latency of ok answers in ms (`summary.latencyMs.p95`). */
-  p95Ms: number;
+  /**
+   * Ok answers per second (`summary.throughput.achievedPerSec`; steps: the mean of its passing
+   * rows' achieved rates; idle: null, it sends nothing).
+   */
+  achievedPerSec: number | null;
+  /** p95 latency of ok answers in ms (`summary.latencyMs.p95`; steps: the highest p95 of its passing rows; idle: null). */
+  p95Ms: number | null;
   /** Server peak RSS in MB (`summary.server.memoryMb.peak`); null when the report had no server block. */
   memoryMb: number | null;
   /** `startedAt` of the report it was taken from. */
@@ -126,11 +129,26 @@ function check(
   return { metric, baseline, current, ratio, limit, verdict: ok ? 'PASS' : 'FAIL' };
 }
 
+/**
+ * The headline throughput and p95 of a report. A steps run's summary mixes the failing
+ * sub-runs of its rate search in, so its figures come from the rows it reports (the best
+ * passing rate per step); an idle run sends nothing, so only its memory is compared.
+ */
+function headline(report: LoadReport): { achievedPerSec: number | null; p95Ms: number | null } {
+  if (report.scenario === 'idle') return { achievedPerSec: null, p95Ms: null };
+  if (report.scenario === 'steps') {
+    const rows = report.steps.filter((r) => r.passed);
+    if (rows.length === 0) return { achievedPerSec: 0, p95Ms: null };
+    const mean = rows.reduce((a, r) => a + r.achievedPerSec, 0) / rows.length;
+    return { achievedPerSec: Math.round(mean * 10) / 10, p95Ms: Math.max(...rows.map((r) => r.latencyMs.p95)) };
+  }
+  return { achievedPerSec: report.summary.throughput.achievedPerSec, p95Ms: report.summary.latencyMs.p95 };
+}
+
 /** The baseline figures a report would record. */
 export function baselineEntryFromReport(report: LoadReport): BaselineEntry {
   return {
-    achievedPerSec: report.summary.throughput.achievedPerSec,
-    p95Ms: report.summary.latencyMs.p95,
+    ...headline(report),
     memoryMb: report.summary.server === null ? null : report.summary.server.memoryMb.peak,
     recordedAt: report.startedAt,
     command: report.command,
@@ -203,8 +221,8 @@ export function parseBaseline(value: unknown, source = 'baseline'): Baseline {
           problems.push(`${path}: expected an object`);
           continue;
         }
-        nonNegative(`${path}.achievedPerSec`, e.achievedPerSec);
-        nonNegative(`${path}.p95Ms`, e.p95Ms);
+        if (e.achievedPerSec !== null) nonNegative(`${path}.achievedPerSec`, e.achievedPerSec);
+        if (e.p95Ms !== null) nonNegative(`${path}.p95Ms`, e.p95Ms);
         if (e.memoryMb !== null) nonNegative(`${path}.memoryMb`, e.memoryMb);
         text(`${path}.recordedAt`, e.recordedAt);
         text(`${path}.command`, e.command);
@@ -262,8 +280,7 @@ export function formatComparison(c: Comparison, source: string): string[] {
 /** The lines `--update` prints for a recorded entry. */
 export function formatRecorded(scenario: string, e: BaselineEntry): string {
   const memory = e.memoryMb === null ? 'no server memory' : `memory ${formatFixed(e.memoryMb, 2)} MB`;
-  return (
-    `recorded ${scenario}: ${formatFixed(e.achievedPerSec, 2)} req/s, p95 ${formatFixed(e.p95Ms, 2)} ms, ` +
-    `${memory} (${e.recordedAt})`
-  );
+  const rate = e.achievedPerSec === null ? 'no throughput' : `${formatFixed(e.achievedPerSec, 2)} req/s`;
+  const p95 = e.p95Ms === null ? 'no p95' : `p95 ${formatFixed(e.p95Ms, 2)} ms`;
+  return `recorded ${scenario}: ${rate}, ${p95}, ` + `${memory} (${e.recordedAt})`;
 }

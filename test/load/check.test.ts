@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   BASELINE_SCHEMA,
   type Baseline,
+  baselineEntryFromReport,
   checkExitCode,
   compareReport,
   formatComparison,
@@ -154,6 +155,33 @@ describe('compareReport', () => {
   });
 });
 
+describe('baselineEntryFromReport', () => {
+  it('takes steps figures from the passing rows, not the summary that mixes in the search', () => {
+    const r = report('steps', 9_000, 400, 300);
+    const row = (sessions: number, achievedPerSec: number, p95: number, passed: boolean) => ({
+      label: String(sessions),
+      sessions,
+      offeredPerSec: achievedPerSec,
+      achievedPerSec,
+      latencyMs: { p50: 1, p95, p99: p95, p999: p95, max: p95 },
+      errors: 0,
+      serverMemoryMb: null,
+      passed,
+    });
+    r.steps = [row(1000, 12_000, 40, true), row(5000, 10_000, 45, true), row(10000, 500, 80, false)];
+    expect(validateReport(r)).toEqual([]);
+    expect(baselineEntryFromReport(r)).toMatchObject({ achievedPerSec: 11_000, p95Ms: 45, memoryMb: 300 });
+  });
+
+  it('compares an idle run by memory only', () => {
+    const entry = baselineEntryFromReport(report('idle', 0, 0, 280));
+    expect(entry).toMatchObject({ achievedPerSec: null, p95Ms: null, memoryMb: 280 });
+    const b: Baseline = { ...baseline(), scenarios: { idle: entry } };
+    expect(compareReport(b, report('idle', 0, 0, 300)).checks.map((c) => c.verdict)).toEqual(['SKIP', 'SKIP', 'PASS']);
+    expect(compareReport(b, report('idle', 0, 0, 310)).checks.map((c) => c.verdict)).toEqual(['SKIP', 'SKIP', 'FAIL']);
+  });
+});
+
 describe('updateBaseline', () => {
   it('writes the reports’ scenarios, keeps the others and round-trips through the file format', () => {
     const old = baseline();
@@ -177,13 +205,13 @@ describe('updateBaseline', () => {
   });
 
   it('starts a baseline from nothing, last report of a scenario winning, machine from the last report', () => {
-    const later = report('idle', 20, 2, 50);
+    const later = report('chaos', 20, 2, 50);
     later.machine.cpuModel = 'Other CPU';
-    const b = updateBaseline(null, [report('idle', 10, 1, 40), later]);
+    const b = updateBaseline(null, [report('chaos', 10, 1, 40), later]);
     expect(b).toEqual({
       schema: BASELINE_SCHEMA,
       machine: { cpus: 2, cpuModel: 'Other CPU', node: 'v20.17.0' },
-      scenarios: { idle: { ...b.scenarios.idle, achievedPerSec: 20, p95Ms: 2, memoryMb: 50 } },
+      scenarios: { chaos: { ...b.scenarios.chaos, achievedPerSec: 20, p95Ms: 2, memoryMb: 50 } },
     });
     expectCode(() => updateBaseline(null, []), 'ERR_INVALID_ARG');
   });

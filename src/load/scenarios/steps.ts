@@ -16,13 +16,19 @@ import type { Scenario } from './types.js';
 /** The p95 (ms) a sub-run must stay under. */
 export const STEPS_P95_LIMIT_MS = 50;
 /** Sub-runs per step at most. */
-export const STEPS_MAX_TRIALS = 6;
+export const STEPS_MAX_TRIALS = 8;
 /** Share of the sent requests that may fail (errors and unanswered) in a passing sub-run. */
 export const STEPS_MAX_ERROR_SHARE = 0.01;
 /** Share of the asked rate a passing sub-run must achieve (below it the rate was not sustained). */
 export const STEPS_MIN_ACHIEVED_SHARE = 0.95;
-/** Quiet time between sub-runs so one's backlog does not land in the next (ms). */
-const PAUSE_MS = 250;
+/** Quiet time between sub-runs so one's backlog does not land in the next: a quarter of a sub-run, at most 1 s. */
+const pauseMs = (subRunSec: number) => Math.min(1_000, subRunSec * 250);
+/**
+ * Quiet time after opening `opened` sessions: thousands of handshakes leave garbage on both
+ * sides whose collection would otherwise land in the step's first sub-run (0.4 ms per
+ * session, at most 2 s).
+ */
+const settleMs = (opened: number) => Math.min(2_000, opened * 0.4);
 
 /** A sub-run's result against the criterion. */
 export interface StepTrial extends Trial {
@@ -69,7 +75,9 @@ export const steps: Scenario = {
     inflight: 64,
   },
   expectedSec: (s) =>
-    s.sessions / s.rampRate + 2 + s.steps.length * STEPS_MAX_TRIALS * (s.durationSec + PAUSE_MS / 1000 + 0.5),
+    s.sessions / s.rampRate +
+    2 +
+    s.steps.length * (2 + STEPS_MAX_TRIALS * (s.durationSec + pauseMs(s.durationSec) / 1000 + 0.5)),
   params: (s) => ({
     steps: s.steps.join(','),
     startPerSessionRatePerSec: s.perSessionRate,
@@ -105,6 +113,7 @@ async function runSteps(ctx: RunContext): Promise<void> {
       ctx.warn(`step ${stepLabel(target)}: ${previous - sessions} sessions closed since the previous step`);
       sessions = previous;
     }
+    await sleep(settleMs(more), ctx.signal);
     // More sessions rarely sustain more than fewer did: start below the seeds' 33 req/s per
     // session when the previous step's best passing rate was lower, to spend the trials near
     // the answer instead of halving down to it.
@@ -138,7 +147,7 @@ async function searchStep(
     const result = tally.result(ctx.now());
     const achievedPerSec = trialAchieved(result, seconds);
     trials.push({ rate, passed: trialPassed(result, rate, seconds), achievedPerSec, result });
-    await sleep(PAUSE_MS, ctx.signal);
+    await sleep(pauseMs(seconds), ctx.signal);
   }
   const best = bestTrial(trials);
   if (best === undefined) return undefined;
