@@ -38,6 +38,9 @@ export interface ShardSetOptions {
 /** What {@link ShardSet.submit} answers: an AdmitCode, or QUEUE_FULL when the shard's queue was full. */
 export const QUEUE_FULL = 6;
 
+/** Restart durations {@link ShardSet.restartTimesMs} keeps. */
+export const RESTART_TIMES_KEPT = 1_024;
+
 /**
  * One manager per registry shard under a one_for_one supervisor: each shard's messages wait
  * in that shard's native queue and are delivered by that shard's manager, so a manager that
@@ -62,6 +65,10 @@ export class ShardSet {
     if (!delivered || this.#releaseOnDelivery) this.#router.completeOnShard(shard, ok, latencyUs);
   };
   readonly #downSince: (number | undefined)[];
+  /**
+   * How long each of the last {@link RESTART_TIMES_KEPT} manager restarts took, from the
+   * manager's exit to its successor in service (ms), oldest first.
+   */
   readonly restartTimesMs: number[] = [];
 
   constructor(options: ShardSetOptions) {
@@ -185,6 +192,8 @@ export class ShardSet {
     const down = this.#downSince[slot.shard];
     if (down !== undefined) {
       this.restartTimesMs.push(performance.now() - down);
+      // Bounded: a set that crashes for days must not grow without end.
+      if (this.restartTimesMs.length > RESTART_TIMES_KEPT) this.restartTimesMs.shift();
       this.#downSince[slot.shard] = undefined;
       slot.restarts++;
     }

@@ -4,7 +4,7 @@ import { CircuitBreaker } from '../../src/core/breaker.js';
 import { TokenBuckets } from '../../src/core/bucket.js';
 import { ShardedRegistry } from '../../src/core/registry.js';
 import { AdmitCode, Router } from '../../src/core/router.js';
-import { QUEUE_FULL, ShardSet } from '../../src/shards/shard-set.js';
+import { QUEUE_FULL, RESTART_TIMES_KEPT, ShardSet } from '../../src/shards/shard-set.js';
 
 const sets: ShardSet[] = [];
 afterEach(async () => {
@@ -186,5 +186,36 @@ describe('ShardSet with queue options', () => {
     expect(verdicts.filter((v) => v === AdmitCode.OK)).toHaveLength(5);
     expect(verdicts.slice(5)).toEqual([QUEUE_FULL, QUEUE_FULL]);
     expect(set.stats()[0]).toMatchObject({ accepted: 5, rejected: 2, queueFull: 2 });
+  });
+});
+
+describe('ShardSet restart times', () => {
+  it('keeps only the last RESTART_TIMES_KEPT', async () => {
+    const registry = new ShardedRegistry({ shards: 1 });
+    const router = new Router({
+      registry,
+      buckets: new TokenBuckets({ capacity: 1_000_000, refillPerSec: 1_000_000 }),
+      admission: new AdmissionControl({ shards: 1, maxPerShard: 1_000_000, maxGlobal: 1_000_000 }),
+      breaker: new CircuitBreaker({ failureThreshold: 1_000_000 }),
+    });
+    const set = new ShardSet({ registry, router, intensity: 10_000 });
+    sets.push(set);
+    registry.register('s', 0);
+    let delivered = 0;
+    set.attach(0, () => {
+      delivered++;
+    });
+    await set.start();
+    const crashes = RESTART_TIMES_KEPT + 10;
+    for (let i = 0; i < crashes; i++) {
+      for (let w = 0; w < 100 && !set.manager(0); w++) await new Promise((r) => setImmediate(r));
+      set.manager(0)?.crashNext();
+      set.submit(0, i);
+      await drained(set);
+    }
+    for (let w = 0; w < 100 && !set.manager(0); w++) await new Promise((r) => setImmediate(r));
+    expect(delivered).toBe(crashes);
+    expect(set.stats()[0]?.restarts).toBe(crashes);
+    expect(set.restartTimesMs).toHaveLength(RESTART_TIMES_KEPT);
   });
 });
