@@ -329,6 +329,21 @@ describe('WebSocketListener + WebSocketServerTransport', () => {
     expect(h.listener.limiter.count).toBe(1);
   });
 
+  it('spreads keep-alive pings over the period instead of pinging every connection at once', async () => {
+    const h = await harness({ keepAliveMs: 1_000 });
+    const clients = Array.from({ length: 32 }, () => raw(h.url, 'mcp'));
+    await Promise.all(clients.map(opened));
+    const pinged = new Set<number>();
+    clients.forEach((c, i) => c.on('ping', () => pinged.add(i)));
+    // 64 slices of 15.6 ms: a fifth of the period reaches at most a fifth of the slices.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(pinged.size).toBeLessThan(32);
+    await until(() => pinged.size === 32, 3_000);
+    expect(pinged.size).toBe(32);
+    expect(h.listener.connections).toBe(32);
+    for (const c of clients) c.close();
+  });
+
   it('closes a client that stops reading with 1008 while unsent bytes stay bounded; nothing sent is lost', async () => {
     const max = 256 * 1024;
     const h = await harness({ maxBufferedBytes: max, stallTimeoutMs: 10_000 });
