@@ -334,7 +334,7 @@ describe('WebSocketListener + WebSocketServerTransport', () => {
     const clients = Array.from({ length: 32 }, () => raw(h.url, 'mcp'));
     await Promise.all(clients.map(opened));
     const pinged = new Set<number>();
-    clients.forEach((c, i) => c.on('ping', () => pinged.add(i)));
+    for (const [i, c] of clients.entries()) c.on('ping', () => pinged.add(i));
     // 64 slices of 15.6 ms: a fifth of the period reaches at most a fifth of the slices.
     await new Promise((r) => setTimeout(r, 200));
     expect(pinged.size).toBeLessThan(32);
