@@ -1,9 +1,10 @@
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { RouterStats } from '../core/router.js';
 import type { Gate } from '../mcp/gate.js';
 import { CounterWindow } from '../ops/counter-window.js';
 import { GcSampler } from '../ops/gc.js';
 import type { Logger } from '../ops/logger.js';
+import { loopDelayMonitor, loopLagMs } from '../ops/loop-delay.js';
 import { taskChild } from '../supervision/adapters.js';
 import type { Child } from '../supervision/child.js';
 import { ExitNotifier } from '../supervision/exit-notifier.js';
@@ -58,9 +59,6 @@ export interface ControlPlaneOptions {
   onSample?: (worker: 'health' | 'metrics') => void;
 }
 
-/** Tick of the event-loop delay monitor in ms. */
-const DELAY_RESOLUTION_MS = 10;
-
 function every(periodMs: number, signal: AbortSignal, sample: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
@@ -88,7 +86,7 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 /** Samples memory, event-loop delay and GC pauses (what /health reports). */
 function healthMonitor(o: ControlPlaneOptions, periodMs: number): Child {
   return taskChild(async (signal) => {
-    const delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+    const delay = loopDelayMonitor();
     const gc = new GcSampler();
     delay.enable();
     gc.start();
@@ -102,9 +100,7 @@ function healthMonitor(o: ControlPlaneOptions, periodMs: number): Child {
           at: Date.now(),
           rssMb: Math.round(m.rss / 2 ** 20),
           heapUsedMb: Math.round(m.heapUsed / 2 ** 20),
-          // The histogram records whole intervals between its timer's ticks, so an idle loop
-          // reads the resolution itself: subtract it to report the lag.
-          eventLoopDelayP99Ms: Math.max(0, Math.round((delay.percentile(99) / 1e6 - DELAY_RESOLUTION_MS) * 100) / 100),
+          eventLoopDelayP99Ms: loopLagMs(delay.percentile(99)),
           gcPauseMaxMs: round2(g.maxMs),
           gcPauseTotalMs: round2((before?.gcPauseTotalMs ?? 0) + g.totalMs),
           gcCount: (before?.gcCount ?? 0) + g.count,
