@@ -42,9 +42,10 @@ export type JsonRpcResponse = JsonRpcResult | JsonRpcErrorResponse;
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
 /**
- * Wire error codes. The standard JSON-RPC ones, the MCP ones, and erlmcp's backpressure and
- * lifecycle codes in the implementation-defined range -32000..-32019 (docs/errors.md). -32000
- * and -32001 keep the meanings the official SDK gives them.
+ * Wire error codes. The standard JSON-RPC ones, the MCP ones (-32002 in the 2025 era; -32020..
+ * -32022 defined by MCP 2026-07-28, which reserves -32020..-32099 for the specification), and
+ * erlmcp's backpressure and lifecycle codes in the implementation-defined range -32000..-32019
+ * (docs/errors.md). -32000 and -32001 keep the meanings the official SDK gives them.
  */
 export const ErrorCode = {
   PARSE_ERROR: -32700,
@@ -70,6 +71,12 @@ export const ErrorCode = {
   SESSION_CLOSING: -32014,
   /** A message over the transport's size limit (stdio; HTTP answers 413, WebSocket 1009). */
   MESSAGE_TOO_LARGE: -32015,
+  /** MCP 2026-07-28: HTTP headers disagree with the body, or a required one is missing (HTTP 400). */
+  HEADER_MISMATCH: -32020,
+  /** MCP 2026-07-28: the request needs a capability the client did not declare (HTTP 400). */
+  MISSING_REQUIRED_CLIENT_CAPABILITY: -32021,
+  /** MCP 2026-07-28: the request names a protocol version the server does not speak (HTTP 400). */
+  UNSUPPORTED_PROTOCOL_VERSION: -32022,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

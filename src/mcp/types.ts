@@ -242,3 +242,98 @@ export interface Progress {
   total?: number;
   message?: string;
 }
+
+// ---- MCP 2026-07-28 ------------------------------------------------------------------------
+
+/** `resultType` of a 2026-era result: `complete`, `input_required` (MRTR) or `task` (Tasks extension). */
+export type ResultType = 'complete' | 'input_required' | 'task';
+
+/** Who may cache a result (SEP-2549): any cache (`public`) or only the same caller (`private`). */
+export type CacheScope = 'public' | 'private';
+
+/** Caching hints carried by `server/discover`, the list results and `resources/read` (2026 era). */
+export interface CacheHints {
+  /** How long the result may be considered fresh, integer milliseconds >= 0. */
+  ttlMs: number;
+  cacheScope: CacheScope;
+}
+
+/** The 2026 request envelope: what `params._meta` says about the client of one request. */
+export interface RequestEnvelope {
+  protocolVersion: string;
+  clientCapabilities: ClientCapabilities;
+  clientInfo?: Implementation;
+  /** When set, log messages at this level and above are sent for the request; none otherwise. */
+  logLevel?: LoggingLevel;
+}
+
+/** The result of `server/discover`. */
+export interface DiscoverResult extends CacheHints {
+  resultType: 'complete';
+  supportedVersions: string[];
+  capabilities: ServerCapabilities;
+  instructions?: string;
+  _meta?: Record<string, unknown>;
+}
+
+/** One server -> client request carried in a result (MRTR): no id, only method and params. */
+export interface InputRequest {
+  method: 'elicitation/create' | 'sampling/createMessage' | 'roots/list';
+  params: Record<string, unknown>;
+}
+
+/** Input requests by server-chosen key. */
+export type InputRequests = Record<string, InputRequest>;
+
+/** Answers to input requests, by the same keys (ElicitResult, CreateMessageResult, ListRootsResult). */
+export type InputResponses = Record<string, unknown>;
+
+/** A result asking the client for input before the request can complete (SEP-2322). */
+export interface InputRequiredResult {
+  resultType: 'input_required';
+  inputRequests?: InputRequests;
+  /** Opaque to the client: echoed back unchanged on the retry. */
+  requestState?: string;
+  _meta?: Record<string, unknown>;
+}
+
+/** What a `subscriptions/listen` asks to hear about. */
+export interface SubscriptionFilter {
+  toolsListChanged?: boolean;
+  promptsListChanged?: boolean;
+  resourcesListChanged?: boolean;
+  resourceSubscriptions?: string[];
+  /** Tasks extension: `notifications/tasks` for these tasks. */
+  taskIds?: string[];
+}
+
+/** The five task statuses (SEP-2663); `completed`, `failed` and `cancelled` are terminal. */
+export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+
+/** A task as the Tasks extension puts it on the wire. */
+export interface Task {
+  taskId: string;
+  status: TaskStatus;
+  statusMessage?: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601. */
+  lastUpdatedAt: string;
+  /** Lifetime from creation in integer milliseconds; null for unlimited. */
+  ttlMs: number | null;
+  /** Suggested polling interval in integer milliseconds. */
+  pollIntervalMs?: number;
+}
+
+/** A task with what its status carries: `inputRequests`, `result` or `error`. */
+export interface DetailedTask extends Task {
+  inputRequests?: InputRequests;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** The answer of a `tools/call` that became a task. */
+export interface CreateTaskResult extends Task {
+  resultType: 'task';
+  _meta?: Record<string, unknown>;
+}
