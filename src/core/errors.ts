@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'ERR_HTTP_STATUS'
   | 'ERR_CAPABILITY'
   | 'ERR_TIMEOUT'
+  | 'ERR_INPUT_PENDING'
   // Legacy registry API (src/legacy)
   | 'ERR_HANDLES_EXHAUSTED'
   // Supervision (src/supervision)

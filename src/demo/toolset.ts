@@ -120,7 +120,7 @@ export function registerDemoToolset(server: McpServer): void {
       annotations: { openWorldHint: true },
     },
     async (args: { question: string; maxTokens?: number }, ctx: ServerContext) => {
-      if (!ctx.session.clientCapabilities?.sampling) {
+      if (!ctx.clientCapabilities.sampling) {
         return { content: [{ type: 'text', text: 'this client does not support sampling' }], isError: true };
       }
       const answer = await ctx.sample({

@@ -92,12 +92,19 @@ export function isBackpressureCode(code: number): boolean {
 export class McpError extends Error {
   readonly code: number;
   readonly data: unknown;
+  /**
+   * The HTTP status a Streamable HTTP transport answers this error with, when the code alone
+   * does not decide it (e.g. a malformed 2026 request envelope is -32602 with 400, while a
+   * handler's -32602 travels in-band with 200). Undefined: the transport maps the code.
+   */
+  readonly httpStatus: number | undefined;
 
-  constructor(code: number, message: string, data?: unknown) {
+  constructor(code: number, message: string, data?: unknown, options?: { httpStatus?: number }) {
     super(message);
     this.name = 'McpError';
     this.code = code;
     this.data = data;
+    this.httpStatus = options?.httpStatus;
   }
 
   toJSON(): JsonRpcErrorObject {
@@ -192,4 +199,33 @@ export function invalidId(msg: unknown): RequestId | null {
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return null;
   const id = (msg as Record<string, unknown>).id;
   return isValidId(id) ? id : null;
+}
+
+/**
+ * A result serialized ahead of time (a list page, a discover result): transports splice `json`
+ * into the response instead of stringifying the same object again for every request. `value`
+ * is the same result as an object, for transports that stringify whole messages themselves
+ * (JSON.stringify calls toJSON).
+ */
+export class RawResult {
+  readonly json: string;
+  readonly value: Record<string, unknown>;
+
+  constructor(value: Record<string, unknown>) {
+    this.value = value;
+    this.json = JSON.stringify(value);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.value;
+  }
+}
+
+/** The wire text of a message; a {@link RawResult} is spliced in as it is. */
+export function encodeMessage(message: JsonRpcMessage): string {
+  const result = (message as { result?: unknown }).result;
+  if (result instanceof RawResult) {
+    return `{"jsonrpc":"2.0","id":${JSON.stringify((message as JsonRpcResult).id)},"result":${result.json}}`;
+  }
+  return JSON.stringify(message);
 }

@@ -66,8 +66,8 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
   readonly #inbound = new Map<RequestId, C>();
   #closed = false;
 
-  /** Methods this peer answers. */
-  protected abstract handlerFor(method: string): MethodHandler<C> | undefined;
+  /** Methods this peer answers (`ctx` is the request's context: the era decides the method table). */
+  protected abstract handlerFor(method: string, ctx: C): MethodHandler<C> | undefined;
   /** Builds the context handed to a handler (one object per request). */
   protected abstract createContext(request: JsonRpcRequest, extra: MessageExtra | undefined): C;
   /** Inbound notifications other than progress and cancellation. */
@@ -77,8 +77,16 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
    * Decides whether an inbound request is served. Returns the error to answer instead, or
    * undefined to go on; a request admitted here gets exactly one {@link onSettled} later.
    */
-  protected admit(_request: JsonRpcRequest): McpError | undefined {
+  protected admit(_request: JsonRpcRequest, _extra: MessageExtra | undefined): McpError | undefined {
     return undefined;
+  }
+
+  /**
+   * The result to put on the wire for a handler's return value (a subclass may decorate it,
+   * e.g. with the 2026 era's `resultType`). Called once per successful request.
+   */
+  protected shapeResult(_ctx: C, result: unknown): unknown {
+    return result;
   }
 
   /**
@@ -119,11 +127,17 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
     this.onerror?.(error);
   }
 
-  /** Sends one message; a failure is reported through onerror (the peer may be gone). */
-  protected post(message: JsonRpcMessage, relatedRequestId?: RequestId): void {
+  /**
+   * Sends one message; a failure is reported through onerror (the peer may be gone).
+   * `httpStatus` overrides the status a Streamable HTTP transport would pick for an error.
+   */
+  protected post(message: JsonRpcMessage, relatedRequestId?: RequestId, httpStatus?: number): void {
     const t = this.transport;
     if (!t || this.#closed) return;
-    const sent = relatedRequestId === undefined ? t.send(message) : t.send(message, { relatedRequestId });
+    const sent =
+      relatedRequestId === undefined
+        ? t.send(message)
+        : t.send(message, httpStatus === undefined ? { relatedRequestId } : { relatedRequestId, httpStatus });
     if (sent !== SENT) sent.then(undefined, this.#onSendError);
   }
 
@@ -251,9 +265,9 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
       );
       return;
     }
-    const refused = this.admit(request);
+    const refused = this.admit(request, extra);
     if (refused) {
-      this.post(errorResponse(id, refused.code, refused.message, refused.data), id);
+      this.post(errorResponse(id, refused.code, refused.message, refused.data), id, refused.httpStatus);
       return;
     }
     if (this.enqueue(request, extra)) return;
@@ -280,7 +294,7 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
   protected dispatch(request: JsonRpcRequest, extra: MessageExtra | undefined): void {
     const ctx = this.createContext(request, extra);
     this.#inbound.set(request.id, ctx);
-    const handler = this.handlerFor(request.method);
+    const handler = this.handlerFor(request.method, ctx);
     if (!handler) {
       this.#fail(ctx, new McpError(ErrorCode.METHOD_NOT_FOUND, `Method not found: ${request.method}`));
       return;
@@ -312,9 +326,16 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
   }
 
   #succeed(ctx: C, result: unknown): void {
+    if (ctx.settled) return;
+    let shaped: unknown;
+    try {
+      shaped = this.shapeResult(ctx, result === undefined || result === null ? EMPTY : result);
+    } catch (err) {
+      this.#fail(ctx, err);
+      return;
+    }
     if (!this.#settle(ctx, true)) return;
-    const r = result === undefined || result === null ? {} : (result as Record<string, unknown>);
-    this.post({ jsonrpc: '2.0', id: ctx.requestId, result: r }, ctx.requestId);
+    this.post({ jsonrpc: '2.0', id: ctx.requestId, result: shaped as Record<string, unknown> }, ctx.requestId);
   }
 
   #fail(ctx: C, err: unknown): void {
@@ -324,7 +345,7 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
     const serverFault = wire.code === ErrorCode.INTERNAL_ERROR || wire.code === ErrorCode.REQUEST_TIMEOUT;
     if (!this.#settle(ctx, !serverFault, wire.code)) return;
     const response: JsonRpcErrorResponse = errorResponse(ctx.requestId, wire.code, wire.message, wire.data);
-    this.post(response, ctx.requestId);
+    this.post(response, ctx.requestId, wire.httpStatus);
   }
 
   /** Ends an inbound request that overran its deadline: answered with REQUEST_TIMEOUT. */

@@ -3,7 +3,8 @@ import { invalidArg } from '../core/errors.js';
 import type { RequestTracer } from '../ops/tracing.js';
 import type { ShardSet } from '../shards/shard-set.js';
 import type { Transport } from '../transports/transport.js';
-import { complete } from './features/completion.js';
+import { type CacheHintOptions, cacheHints } from './era/cache-hints.js';
+import { ResultShaper } from './era/results.js';
 import { type PromptConfig, type PromptHandler, PromptSet, type RegisteredPrompt } from './features/prompts.js';
 import {
   type ReadResourceHandler,
@@ -12,20 +13,25 @@ import {
   type ResourceConfig,
   ResourceSet,
   type ResourceTemplateConfig,
-  uriOf,
 } from './features/resources.js';
 import { type RegisteredTool, type ToolConfig, type ToolHandler, ToolSet } from './features/tools.js';
 import { Gate, type GateOptions } from './gate.js';
-import type { JsonRpcNotification } from './jsonrpc.js';
+import { RequestStateCodec, type RequestStateOptions } from './input/request-state.js';
+import type { InputHost } from './input/run.js';
+import { type JsonRpcNotification, RawResult } from './jsonrpc.js';
+import { META_SERVER_INFO, TASKS_EXTENSION } from './meta-keys.js';
+import { ListPages, methodTables } from './methods.js';
 import type { MethodHandler } from './peer.js';
 import type { ServerContext } from './server-context.js';
 import { ServerSession, type SessionHost } from './session.js';
-import type { Implementation, InitializeResult, LoggingLevel, ServerCapabilities } from './types.js';
+import { Subscriptions, type SubscriptionsOptions } from './subscriptions/subscriptions.js';
+import type { CacheHints, Implementation, InitializeResult, LoggingLevel, ServerCapabilities } from './types.js';
+import { MODERN_PROTOCOL_VERSIONS } from './versions.js';
 
 export interface McpServerOptions {
-  /** Capabilities to declare beyond those implied by what is registered. */
+  /** Capabilities to declare beyond those implied by what is registered (`extensions` included). */
   capabilities?: ServerCapabilities;
-  /** `instructions` sent in the initialize result. */
+  /** `instructions` sent in the initialize and server/discover results. */
   instructions?: string;
   /** The native backpressure gate, or options for a new one (default: the seeds' limits). */
   gate?: Gate | GateOptions;
@@ -40,7 +46,8 @@ export interface McpServerOptions {
   pageSize?: number;
   /**
    * Deadline of one inbound request in ms (default 60,000): past it the request is answered
-   * with REQUEST_TIMEOUT and its handler's signal aborts. `Infinity` disables it.
+   * with REQUEST_TIMEOUT and its handler's signal aborts. `Infinity` disables it. Open
+   * `subscriptions/listen` streams are exempt.
    */
   requestTimeoutMs?: number;
   /**
@@ -48,6 +55,21 @@ export interface McpServerOptions {
    * and then tracing costs one undefined check per request.
    */
   tracer?: RequestTracer;
+  /**
+   * How 2026 multi round-trip requests seal `requestState` (AES-256-GCM). Give every process of
+   * a deployment the same `key` (at least 32 bytes) so that any of them can open state another
+   * sealed. Default: a random key per process, state valid for 10 minutes.
+   */
+  requestState?: RequestStateOptions;
+  /**
+   * Rounds of `ctx.inputRequired(...)` a handler may take in a 2025 session, where each round's
+   * requests are sent to the client for real (default 8).
+   */
+  maxInputRounds?: number;
+  /** Caching hints (`ttlMs`, `cacheScope`) of 2026 results; default `{ ttlMs: 0, cacheScope: 'private' }`. */
+  cacheHints?: CacheHintOptions;
+  /** Limits of `subscriptions/listen` (default 10,000 open streams, 1,000 URIs or task ids each). */
+  subscriptions?: SubscriptionsOptions;
 }
 
 /** Events: `session` (ServerSession), `sessionclose` (ServerSession), `sessionerror` (Error, ServerSession). */
@@ -57,8 +79,6 @@ export interface McpServerEvents {
   sessionerror: [Error, ServerSession];
   rootschanged: [ServerSession];
 }
-
-const PING_RESULT = Object.freeze({});
 
 /** The capability each method belongs to. */
 const NEEDS = new Map<string, keyof ServerCapabilities>([
@@ -77,25 +97,33 @@ const NEEDS = new Map<string, keyof ServerCapabilities>([
 
 /**
  * An MCP server definition: tools, resources, resource templates and prompts, served to any
- * number of sessions on any mix of transports. Each session has its own state and answers go
- * only to the transport the request came in on (no shared "current transport" — the
- * official SDK's CVE-2026-25536 came from exactly that).
+ * number of clients on any mix of transports and both protocol eras — 2025 sessions (opened
+ * with `initialize`) and 2026-07-28 stateless requests (a `_meta` envelope on each). Each
+ * session has its own state and answers go only to the transport the request came in on (no
+ * shared "current transport" — the official SDK's CVE-2026-25536 came from exactly that).
  */
 export class McpServer extends EventEmitter<McpServerEvents> {
   readonly info: Implementation;
   readonly gate: Gate;
   readonly #options: McpServerOptions;
-  readonly #pageSize: number;
   readonly #timeoutMs: number;
   readonly #tools: ToolSet;
   readonly #resources: ResourceSet;
   readonly #prompts: PromptSet;
+  readonly #subscriptions: Subscriptions;
   readonly #sessions = new Set<ServerSession>();
-  readonly #handlers: Map<string, MethodHandler<ServerContext>>;
+  /** Stateless channels: the 2026 requests of one HTTP client each (no session behind them). */
+  readonly #channels = new Set<ServerSession>();
+  readonly #session: Map<string, MethodHandler<ServerContext>>;
+  readonly #stateless: Map<string, MethodHandler<ServerContext>>;
+  readonly #pages = new ListPages();
+  readonly #shaper: ResultShaper;
+  readonly #discoverHints: CacheHints;
   readonly #host: SessionHost;
-  readonly #pendingChanges = new Set<string>();
+  readonly #pendingChanges = new Set<'tools' | 'resources' | 'prompts'>();
   #sweep: ReturnType<typeof setInterval> | undefined;
   #caps: ServerCapabilities | undefined;
+  #discover: RawResult | undefined;
   #draining = false;
 
   constructor(info: Implementation, options: McpServerOptions = {}) {
@@ -105,21 +133,51 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     }
     this.info = info;
     this.#options = options;
-    this.#pageSize = options.pageSize ?? 100;
-    if (!Number.isInteger(this.#pageSize) || this.#pageSize < 1)
-      throw invalidArg('pageSize must be a positive integer');
+    const pageSize = options.pageSize ?? 100;
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw invalidArg('pageSize must be a positive integer');
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
     if (!(this.#timeoutMs > 0)) throw invalidArg('requestTimeoutMs must be positive (Infinity disables it)');
+    const maxRounds = options.maxInputRounds ?? 8;
+    if (!Number.isInteger(maxRounds) || maxRounds < 1) throw invalidArg('maxInputRounds must be a positive integer');
     this.gate = options.gate instanceof Gate ? options.gate : new Gate(options.gate);
     if (options.shards && options.shards.registry !== this.gate.registry) {
       throw invalidArg("shards must be built over the server's gate (its registry and router)");
     }
+    this.#discoverHints = cacheHints('cacheHints.discover', options.cacheHints?.discover);
+    const hints = {
+      lists: cacheHints('cacheHints.lists', options.cacheHints?.lists),
+      read: cacheHints('cacheHints.read', options.cacheHints?.read),
+    };
+    this.#shaper = new ResultShaper(info);
     this.#tools = new ToolSet(() => this.#listChanged('tools'));
     this.#resources = new ResourceSet(() => this.#listChanged('resources'));
     this.#prompts = new PromptSet(() => this.#listChanged('prompts'));
-    this.#handlers = this.#methods();
+    this.#subscriptions = new Subscriptions(
+      { capabilities: () => this.#capabilities(), tasksEnabled: () => false },
+      options.subscriptions,
+    );
+    const input: InputHost = { codec: new RequestStateCodec(options.requestState), maxRounds };
+    const tables = methodTables(
+      {
+        tools: this.#tools,
+        resources: this.#resources,
+        prompts: this.#prompts,
+        subscriptions: this.#subscriptions,
+        input,
+        shaper: this.#shaper,
+        pageSize,
+        hints,
+        discover: () => this.#discoverResult(),
+      },
+      this.#pages,
+    );
+    this.#session = tables.session;
+    this.#stateless = tables.stateless;
     this.#host = {
-      handlerFor: (method) => this.#handlerFor(method),
+      handlerFor: (method, stateless) => this.#handlerFor(method, stateless),
+      shapeStateless: (_ctx, result) => this.#shaper.stateless(result),
+      shapeSession: (_ctx, result) => this.#shaper.session(result),
+      headerParams: (name) => this.#tools.headerParams(name),
       shards: options.shards,
       tracer: options.tracer,
       initializeResult: (version) => this.#initializeResult(version),
@@ -171,7 +229,9 @@ export class McpServer extends EventEmitter<McpServerEvents> {
    * Like {@link connect} but synchronous up to the transport's start: the session handles
    * messages delivered right after this returns (what listeners creating a session from an
    * inbound message need). Call `session.start()` is not needed for transports whose start
-   * is a no-op; listeners of this package start their transports themselves.
+   * is a no-op; listeners of this package start their transports themselves. A stateless
+   * transport (one HTTP client's 2026 requests) becomes a channel: served alike, but not a
+   * session (no `session` event, not in {@link sessions}).
    */
   accept(transport: Transport): ServerSession {
     const session = new ServerSession(this.#host, this.gate, transport);
@@ -179,43 +239,68 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     session.onerror = (err) => {
       if (this.listenerCount('sessionerror') > 0) this.emit('sessionerror', err, session);
     };
-    this.#sessions.add(session);
+    if (session.stateless) {
+      this.#channels.add(session);
+    } else {
+      this.#sessions.add(session);
+    }
     this.#startSweep();
-    this.emit('session', session);
+    if (!session.stateless) this.emit('session', session);
     return session;
   }
 
-  /** Sessions currently open. */
+  /** Sessions currently open (2025 sessions and stdio/WebSocket connections). */
   get sessions(): ReadonlySet<ServerSession> {
     return this.#sessions;
   }
 
-  /** Inbound requests being handled across all sessions. */
+  /** Stateless channels currently open: one per HTTP client address serving 2026 requests. */
+  get statelessClients(): ReadonlySet<ServerSession> {
+    return this.#channels;
+  }
+
+  /** Open `subscriptions/listen` streams. */
+  get subscriptions(): number {
+    return this.#subscriptions.size;
+  }
+
+  /** Inbound requests being handled across all sessions and channels. */
   get inFlight(): number {
     let n = 0;
     for (const s of this.#sessions) n += s.inFlight;
+    for (const s of this.#channels) n += s.inFlight;
     return n;
   }
 
-  /** Tells every client subscribed to `uri` that it changed (`notifications/resources/updated`). */
+  /**
+   * Tells every client subscribed to `uri` that it changed: 2025 sessions that sent
+   * `resources/subscribe`, and 2026 `subscriptions/listen` streams naming it.
+   */
   notifyResourceUpdated(uri: string): void {
     for (const s of this.#sessions) {
       if (s.subscriptions.has(uri)) s.notify('notifications/resources/updated', { uri }).catch(() => {});
     }
+    this.#subscriptions.resourceUpdated(uri);
   }
 
-  /** Sends a log message to every session whose level admits it. */
+  /**
+   * Sends a log message to every 2025 session whose level admits it. (2026 requests log only
+   * through their own `ctx.log`, and only when they set a `logLevel`.)
+   */
   sendLog(level: LoggingLevel, data: unknown, logger?: string): void {
     for (const s of this.#sessions) if (s.state === 'ready') s.sendLog(level, data, logger).catch(() => {});
   }
 
   /**
-   * Graceful stop: refuse new requests (SESSION_CLOSING), let in-flight ones finish for up to
-   * `deadlineMs` (default 5,000), then close every session.
+   * Graceful stop: refuse new requests (SESSION_CLOSING), end open `subscriptions/listen`
+   * streams with a completion result, let in-flight requests finish for up to `deadlineMs`
+   * (default 5,000), then close every session.
    */
   async shutdown(deadlineMs = 5_000): Promise<void> {
     this.#draining = true;
     for (const s of this.#sessions) s.drain();
+    for (const s of this.#channels) s.drain();
+    this.#subscriptions.close();
     const until = performance.now() + deadlineMs;
     while (this.inFlight > 0 && performance.now() < until) {
       await new Promise((r) => setTimeout(r, 10));
@@ -225,17 +310,17 @@ export class McpServer extends EventEmitter<McpServerEvents> {
 
   /** Closes every session now (in-flight requests are aborted, unanswered). */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.#sessions].map((s) => s.close()));
+    await Promise.allSettled([...this.#sessions, ...this.#channels].map((s) => s.close()));
     this.#stopSweep();
   }
 
   // ---- protocol ---------------------------------------------------------------------
 
   /** A method of a capability the server does not have is "not found", as for the SDK. */
-  #handlerFor(method: string): MethodHandler<ServerContext> | undefined {
+  #handlerFor(method: string, stateless: boolean): MethodHandler<ServerContext> | undefined {
     const needs = NEEDS.get(method);
     if (needs !== undefined && !this.#capabilities()[needs]) return undefined;
-    return this.#handlers.get(method);
+    return (stateless ? this.#stateless : this.#session).get(method);
   }
 
   #capabilities(): ServerCapabilities {
@@ -251,50 +336,37 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     return caps;
   }
 
+  /** The 2025 capabilities: the Tasks extension is not defined in that era (SEP-2663). */
+  #sessionCapabilities(): ServerCapabilities {
+    const caps = this.#capabilities();
+    const ext = caps.extensions;
+    if (ext === undefined || !(TASKS_EXTENSION in ext)) return caps;
+    const { [TASKS_EXTENSION]: _tasks, ...rest } = ext;
+    const out: ServerCapabilities = { ...caps, extensions: rest };
+    if (Object.keys(rest).length === 0) delete out.extensions;
+    return out;
+  }
+
   #initializeResult(protocolVersion: string): InitializeResult {
-    const r: InitializeResult = { protocolVersion, capabilities: this.#capabilities(), serverInfo: this.info };
+    const r: InitializeResult = { protocolVersion, capabilities: this.#sessionCapabilities(), serverInfo: this.info };
     if (this.#options.instructions !== undefined) r.instructions = this.#options.instructions;
     return r;
   }
 
-  #methods(): Map<string, MethodHandler<ServerContext>> {
-    const size = () => this.#pageSize;
-    const t = this.#tools;
-    const r = this.#resources;
-    const p = this.#prompts;
-    return new Map<string, MethodHandler<ServerContext>>([
-      ['initialize', (params, ctx) => ctx.session.initialize(params)],
-      ['ping', () => PING_RESULT],
-      ['tools/list', (params) => t.list(params, size())],
-      ['tools/call', (params, ctx) => t.call(params, ctx)],
-      ['resources/list', (params, ctx) => r.list(params, ctx, size())],
-      ['resources/templates/list', (params) => r.listTemplates(params, size())],
-      ['resources/read', (params, ctx) => r.read(params, ctx)],
-      [
-        'resources/subscribe',
-        (params, ctx) => {
-          ctx.session.subscriptions.add(uriOf(params));
-          return PING_RESULT;
-        },
-      ],
-      [
-        'resources/unsubscribe',
-        (params, ctx) => {
-          ctx.session.subscriptions.delete(uriOf(params));
-          return PING_RESULT;
-        },
-      ],
-      ['prompts/list', (params) => p.list(params, size())],
-      ['prompts/get', (params, ctx) => p.get(params, ctx)],
-      ['completion/complete', (params) => complete(params, p, r)],
-      [
-        'logging/setLevel',
-        (params, ctx) => {
-          ctx.session.setLogLevel(params.level);
-          return PING_RESULT;
-        },
-      ],
-    ]);
+  /** `server/discover`, serialized once per change of the capabilities. */
+  #discoverResult(): RawResult {
+    if (this.#discover) return this.#discover;
+    const r: Record<string, unknown> = {
+      resultType: 'complete',
+      supportedVersions: [...MODERN_PROTOCOL_VERSIONS],
+      capabilities: this.#capabilities(),
+    };
+    if (this.#options.instructions !== undefined) r.instructions = this.#options.instructions;
+    r.ttlMs = this.#discoverHints.ttlMs;
+    r.cacheScope = this.#discoverHints.cacheScope;
+    r._meta = { [META_SERVER_INFO]: this.info };
+    this.#discover = new RawResult(r);
+    return this.#discover;
   }
 
   #onNotification(session: ServerSession, n: JsonRpcNotification): void {
@@ -304,7 +376,10 @@ export class McpServer extends EventEmitter<McpServerEvents> {
   /** Coalesces registrations made in one tick into one list_changed per kind. */
   #listChanged(kind: 'tools' | 'resources' | 'prompts'): void {
     this.#caps = undefined;
-    if (this.#sessions.size === 0) return;
+    this.#discover = undefined;
+    this.#pages.clear(kind);
+    if (kind === 'resources') this.#pages.clear('resourceTemplates');
+    if (this.#sessions.size === 0 && this.#subscriptions.size === 0) return;
     if (this.#pendingChanges.size === 0) {
       queueMicrotask(() => {
         const kinds = [...this.#pendingChanges];
@@ -313,15 +388,20 @@ export class McpServer extends EventEmitter<McpServerEvents> {
           if (!s.initialized) continue;
           for (const k of kinds) s.notify(`notifications/${k}/list_changed`).catch(() => {});
         }
+        for (const k of kinds) this.#subscriptions.listChanged(k);
       });
     }
     this.#pendingChanges.add(kind);
   }
 
   #closed(session: ServerSession): void {
-    this.#sessions.delete(session);
-    if (this.#sessions.size === 0) this.#stopSweep();
-    this.emit('sessionclose', session);
+    if (session.stateless) {
+      this.#channels.delete(session);
+    } else {
+      this.#sessions.delete(session);
+      this.emit('sessionclose', session);
+    }
+    if (this.#sessions.size === 0 && this.#channels.size === 0) this.#stopSweep();
   }
 
   /** One timer for all sessions' request deadlines (not one timer per request). */
@@ -331,6 +411,7 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     this.#sweep = setInterval(() => {
       const now = performance.now();
       for (const s of this.#sessions) if (s.inFlight > 0) s.expireOverdue(now, this.#timeoutMs);
+      for (const s of this.#channels) if (s.inFlight > 0) s.expireOverdue(now, this.#timeoutMs);
     }, period);
     this.#sweep.unref();
   }

@@ -3,7 +3,11 @@ import { AdmitCode } from '../core/router.js';
 import type { RequestTracer } from '../ops/tracing.js';
 import { QUEUE_FULL, type ShardSet } from '../shards/shard-set.js';
 import type { MessageExtra, Transport } from '../transports/transport.js';
+import type { HeaderParamsOf } from './era/check.js';
+import { checkModernRequest } from './era/check.js';
+import { claimsEnvelope, readEnvelope } from './era/envelope.js';
 import type { Gate, GateTicket } from './gate.js';
+import { NO_INPUT, SESSION_INPUT } from './input/channel.js';
 import {
   ErrorCode,
   errorResponse,
@@ -24,7 +28,14 @@ export type SessionState = 'new' | 'ready' | 'closing' | 'closed';
 
 /** @internal What a session needs from the server that owns it. */
 export interface SessionHost {
-  handlerFor(method: string): MethodHandler<ServerContext> | undefined;
+  /** The handler of `method` in the era of the request (`stateless`: 2026). */
+  handlerFor(method: string, stateless: boolean): MethodHandler<ServerContext> | undefined;
+  /** The wire form of a 2026 result (resultType, serverInfo). */
+  shapeStateless(ctx: ServerContext, result: unknown): unknown;
+  /** The wire form of a 2025 result. */
+  shapeSession(ctx: ServerContext, result: unknown): unknown;
+  /** A tool's `x-mcp-header` parameters, for the 2026 header checks. */
+  headerParams: HeaderParamsOf;
   /** When set, admitted requests wait in their shard's queue and its manager runs them. */
   shards?: ShardSet;
   /** When set, every admitted request gets a span. */
@@ -37,7 +48,7 @@ export interface SessionHost {
 
 const NOT_INITIALIZED = new McpError(
   ErrorCode.INVALID_REQUEST,
-  'Invalid request: the session is not initialized; send "initialize" first',
+  'Invalid request: the session is not initialized; send "initialize" first (or, for MCP 2026-07-28, a _meta envelope on every request)',
 );
 const CLOSING = new McpError(ErrorCode.SESSION_CLOSING, 'Session is closing: no new requests are accepted', {
   reason: 'session_closing',
@@ -66,6 +77,12 @@ export class ServerSession extends Peer<ServerContext> {
   readonly id: string;
   /** Where this session sits in the native registry. */
   readonly ticket: GateTicket;
+  /**
+   * True for a stateless channel: the 2026 requests of one client over Streamable HTTP, with
+   * no session behind them (its id names the client, its gate handle carries the client's
+   * token bucket). False for a real connection (stdio, WebSocket) or a 2025 HTTP session.
+   */
+  readonly stateless: boolean;
   readonly #host: SessionHost;
   readonly #gate: Gate;
   #state: SessionState = 'new';
@@ -88,6 +105,7 @@ export class ServerSession extends Peer<ServerContext> {
     this.#host = host;
     this.#gate = gate;
     this.id = transport.sessionId ?? randomUUID();
+    this.stateless = transport.stateless === true;
     this.ticket = gate.open(this.id);
     this.#shards = host.shards;
     this.#shards?.attach(this.ticket.handle, deliverQueued);
@@ -121,29 +139,54 @@ export class ServerSession extends Peer<ServerContext> {
     await this.transport?.start();
   }
 
-  protected override handlerFor(method: string): MethodHandler<ServerContext> | undefined {
-    return this.#host.handlerFor(method);
+  protected override handlerFor(method: string, ctx: ServerContext): MethodHandler<ServerContext> | undefined {
+    return this.#host.handlerFor(method, ctx.stateless);
   }
 
   protected override createContext(request: JsonRpcRequest, extra: MessageExtra | undefined): ServerContext {
-    const ctx = new ServerContext(this, request.id, request.method, request.params, extra, this.#boundNotify);
+    // admit() accepted the request, so a claimed envelope is valid here.
+    const envelope = claimsEnvelope(request.params) ? readEnvelope(request.params) : undefined;
+    const ctx = new ServerContext(
+      this,
+      request.id,
+      request.method,
+      request.params,
+      extra,
+      this.#boundNotify,
+      envelope,
+      envelope ? NO_INPUT : SESSION_INPUT,
+    );
     const tracer = this.#host.tracer;
     if (tracer) {
       ctx.span = tracer.start({
         method: request.method,
         params: request.params,
-        requestId: request.id,
-        sessionId: this.id,
-        protocolVersion: this.#protocolVersion,
+        requestId: ctx.clientRequestId,
+        sessionId: envelope ? undefined : this.id,
+        protocolVersion: envelope ? envelope.protocolVersion : this.#protocolVersion,
       });
     }
     return ctx;
   }
 
-  protected override admit(request: JsonRpcRequest): McpError | undefined {
-    if (this.#state !== 'ready') {
-      if (this.#state === 'closing' || this.#state === 'closed') return CLOSING;
-      if (request.method !== 'initialize' && request.method !== 'ping') return NOT_INITIALIZED;
+  protected override shapeResult(ctx: ServerContext, result: unknown): unknown {
+    return ctx.stateless ? this.#host.shapeStateless(ctx, result) : this.#host.shapeSession(ctx, result);
+  }
+
+  protected override admit(request: JsonRpcRequest, extra: MessageExtra | undefined): McpError | undefined {
+    if (this.#state === 'closing' || this.#state === 'closed') return CLOSING;
+    // MCP 2026-07-28: a request carrying the envelope (or arriving on a stateless channel) is
+    // served on its own, whatever the session's state; it never needs initialize.
+    if (this.stateless || claimsEnvelope(request.params)) {
+      const refused = checkModernRequest(
+        request.method,
+        request.params,
+        extra?.requestHeaders,
+        this.#host.headerParams,
+      );
+      if (refused) return refused;
+    } else if (this.#state !== 'ready' && request.method !== 'initialize' && request.method !== 'ping') {
+      return NOT_INITIALIZED;
     }
     // In shard mode the shard set makes the one Router.admit call (see enqueue).
     if (this.#shards) return undefined;
@@ -194,17 +237,26 @@ export class ServerSession extends Peer<ServerContext> {
   }
 
   protected override onSettled(ctx: ServerContext, ok: boolean, errorCode: number | undefined): void {
+    if (!ctx.admissionReleased) this.#complete(ctx, ok, errorCode === undefined);
+    ctx.span?.end(errorCode);
+  }
+
+  #complete(ctx: ServerContext, ok: boolean, answered: boolean): void {
     const us = Math.round((performance.now() - ctx.startedAt) * 1000);
     const gate = this.#gate;
-    gate.router.completeTimed(
-      this.ticket.shard,
-      ok,
-      us,
-      gate.timings,
-      operationIndex(ctx.method),
-      errorCode === undefined,
-    );
-    ctx.span?.end(errorCode);
+    gate.router.completeTimed(this.ticket.shard, ok, us, gate.timings, operationIndex(ctx.method), answered);
+  }
+
+  /**
+   * @internal Gives a long-lived request's admission slot back early (a `subscriptions/listen`
+   * once acknowledged): it holds a stream, not a worker, and must not count against the
+   * shard's in-flight limit or its deadline.
+   */
+  releaseAdmission(ctx: ServerContext): void {
+    if (ctx.admissionReleased || ctx.settled) return;
+    ctx.admissionReleased = true;
+    ctx.longLived = true;
+    this.#complete(ctx, true, true);
   }
 
   protected override handleNotification(n: JsonRpcNotification): void {
@@ -260,7 +312,7 @@ export class ServerSession extends Peer<ServerContext> {
   /** @internal Fails requests that overran `timeoutMs` (called by the server's sweep). */
   expireOverdue(now: number, timeoutMs: number): void {
     this.forEachInbound((ctx) => {
-      if (now - ctx.startedAt >= timeoutMs) this.expire(ctx, timeoutMs);
+      if (!ctx.longLived && now - ctx.startedAt >= timeoutMs) this.expire(ctx, timeoutMs);
     });
   }
 

@@ -31,6 +31,8 @@ export interface ServerCapabilities {
   prompts?: { listChanged?: boolean };
   resources?: { subscribe?: boolean; listChanged?: boolean };
   tools?: { listChanged?: boolean };
+  /** Extensions the server supports, by id (2026-07-28, SEP-2133), e.g. `io.modelcontextprotocol/tasks`. */
+  extensions?: Record<string, object>;
   [key: string]: unknown;
 }
 
@@ -39,6 +41,8 @@ export interface ClientCapabilities {
   roots?: { listChanged?: boolean };
   sampling?: object;
   elicitation?: object;
+  /** Extensions the client supports, by id (2026-07-28, SEP-2133). */
+  extensions?: Record<string, object>;
   [key: string]: unknown;
 }
 

@@ -31,7 +31,8 @@ export interface TracedRequest {
   method: string;
   params: Record<string, unknown> | undefined;
   requestId: string | number;
-  sessionId: string;
+  /** The 2025 session's id; undefined for a 2026 (stateless) request. */
+  sessionId: string | undefined;
   protocolVersion: string | undefined;
 }
 
@@ -68,9 +69,9 @@ export function openTelemetryTracer(tracer: Tracer | string = 'erlmcp'): Request
       const name = target(r.method, r.params);
       const attributes: Attributes = {
         'mcp.method.name': r.method,
-        'mcp.session.id': r.sessionId,
         'jsonrpc.request.id': String(r.requestId),
       };
+      if (r.sessionId !== undefined) attributes['mcp.session.id'] = r.sessionId;
       if (r.protocolVersion) attributes['mcp.protocol.version'] = r.protocolVersion;
       if (name !== undefined) {
         if (r.method === 'tools/call') attributes['gen_ai.tool.name'] = name;

@@ -2,18 +2,32 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { invalidArg } from '../core/errors.js';
 import { ErrorCode, errorResponse, type RequestId } from '../mcp/jsonrpc.js';
+import { MODERN_PROTOCOL_VERSIONS } from '../mcp/versions.js';
 import { BodyReader, type BodySink, parseJsonBody } from './http-body.js';
+import { classifyPost } from './http-era.js';
 import { acceptsJsonAndSse, acceptsSse, HostOriginPolicy, isJsonContentType, protocolVersionOk } from './http-guard.js';
 import { type SessionHost, StreamableHttpServerTransport } from './http-session.js';
+import { type ChannelHost, StatelessHttpTransport } from './http-stateless.js';
 import { ConnectionLimiter } from './limiter.js';
 import { SseHub } from './sse.js';
 
 export { StreamableHttpServerTransport } from './http-session.js';
+export { StatelessHttpTransport } from './http-stateless.js';
 
 /** Options of {@link StreamableHttpListener}. */
 export interface StreamableHttpListenerOptions {
   /** Called with each new session's transport before its initialize request is delivered: connect the protocol layer here (required). */
   onsession: (transport: StreamableHttpServerTransport) => unknown;
+  /**
+   * Called with the stateless channel of each new client before its first MCP 2026-07-28
+   * request is delivered: connect the protocol layer here (e.g. `server.accept(t)`). Without
+   * it, 2026 requests get 400 / -32022 naming the 2025 versions this endpoint speaks.
+   */
+  onclient?: (transport: StatelessHttpTransport) => unknown;
+  /** A client's stateless channel with nothing in flight for this long is closed (default 60,000 ms). */
+  clientIdleMs?: number;
+  /** Stateless channels (distinct client addresses) held at once; beyond it 503 (default 65,536). */
+  maxClients?: number;
   /** The MCP endpoint path; other paths are left to the caller (default '/mcp'). */
   path?: string;
   /** Largest POST body in bytes; larger ones get 413 (default 4 MiB). */
@@ -49,7 +63,6 @@ const ALLOW = 'GET, POST, DELETE';
 /** The per-POST context while its body is read. */
 interface PostContext {
   res: ServerResponse;
-  session: StreamableHttpServerTransport | null;
 }
 
 function isInitialize(value: unknown): value is { id: RequestId } {
@@ -64,7 +77,7 @@ function isInitialize(value: unknown): value is { id: RequestId } {
  * ({@link StreamableHttpServerTransport}) and hands it to `onsession`; later requests find it
  * by `Mcp-Session-Id`. Every refusal has a fixed status code (docs/transports-http.md).
  */
-export class StreamableHttpListener implements SessionHost, BodySink<PostContext> {
+export class StreamableHttpListener implements SessionHost, ChannelHost, BodySink<PostContext> {
   /** The endpoint path. */
   readonly path: string;
   /** The limiter whose slots sessions hold. */
@@ -77,8 +90,12 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
   readonly #idleMs: number;
   readonly #policy: HostOriginPolicy;
   readonly #onsession: StreamableHttpListenerOptions['onsession'];
+  readonly #onclient: StreamableHttpListenerOptions['onclient'];
   readonly #onwarning: StreamableHttpListenerOptions['onwarning'];
   readonly #sessions = new Map<string, StreamableHttpServerTransport>();
+  readonly #clients = new Map<string, StatelessHttpTransport>();
+  readonly #clientIdleMs: number;
+  readonly #maxClients: number;
   readonly #sweep: NodeJS.Timeout;
   #closed = false;
 
@@ -94,11 +111,14 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
     this.limiter = options.limiter ?? new ConnectionLimiter();
     this.#policy = new HostOriginPolicy(options.allowedHosts, options.allowedOrigins);
     this.#onsession = options.onsession;
+    this.#onclient = options.onclient;
     this.#onwarning = options.onwarning;
-    // One sweep for all sessions; a session expires between idleMs and 1.5 x idleMs.
+    this.#clientIdleMs = positive('clientIdleMs', options.clientIdleMs, 60_000);
+    this.#maxClients = positive('maxClients', options.maxClients, 65_536);
+    // One sweep for all sessions and channels; each expires between idleMs and 1.5 x idleMs.
     this.#sweep = setInterval(
       StreamableHttpListener.#sweepIdle,
-      Math.max(10, Math.min(this.#idleMs / 2, 30_000)),
+      Math.max(10, Math.min(this.#idleMs / 2, this.#clientIdleMs / 2, 30_000)),
       this,
     );
     this.#sweep.unref();
@@ -107,6 +127,11 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
   /** Open sessions. */
   get sessions(): number {
     return this.#sessions.size;
+  }
+
+  /** Open stateless channels (clients sending MCP 2026-07-28 requests). */
+  get clients(): number {
+    return this.#clients.size;
   }
 
   /** The open session with this id, if any. */
@@ -177,6 +202,7 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
     this.#closed = true;
     clearInterval(this.#sweep);
     for (const s of [...this.#sessions.values()]) await s.close();
+    for (const c of [...this.#clients.values()]) await c.close();
     this.hub.close();
     // An attached server keeps its request listener: later requests get 503, not silence.
   }
@@ -198,16 +224,15 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
       );
       return;
     }
-    let session: StreamableHttpServerTransport | null = null;
-    const sid = single(h['mcp-session-id']);
-    if (sid !== undefined) {
-      session = this.#lookup(req, res, sid);
-      if (session === null) return;
-    }
-    new BodyReader<PostContext>(req, this.#maxBody, { res, session }, this).start();
+    new BodyReader<PostContext>(req, this.#maxBody, { res }, this).start();
   }
 
   #get(req: IncomingMessage, res: ServerResponse): void {
+    // MCP 2026-07-28 has no GET stream (and no session to attach one to): 405, as the spec says.
+    if (isModernHeader(req.headers['mcp-protocol-version']) || req.headers['mcp-session-id'] === undefined) {
+      notAllowed(res);
+      return;
+    }
     if (!acceptsSse(req.headers.accept)) {
       reject(res, 406, ErrorCode.INVALID_REQUEST, 'Not Acceptable: Accept must list text/event-stream');
       return;
@@ -226,8 +251,8 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
 
   #delete(req: IncomingMessage, res: ServerResponse): void {
     const sid = single(req.headers['mcp-session-id']);
-    if (sid === undefined) {
-      reject(res, 400, ErrorCode.INVALID_REQUEST, 'Bad Request: Mcp-Session-Id header is required');
+    if (sid === undefined || isModernHeader(req.headers['mcp-protocol-version'])) {
+      notAllowed(res);
       return;
     }
     const session = this.#lookup(req, res, sid);
@@ -257,13 +282,29 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
   /** @internal */
   bodyRead(reader: BodyReader<PostContext>, body: Buffer): void {
     const { res } = reader.context;
-    let { session } = reader.context;
+    const req = reader.req;
     let value: unknown;
     try {
       value = parseJsonBody(body);
     } catch (err) {
       reject(res, 400, ErrorCode.PARSE_ERROR, `Parse error: ${(err as Error).message}`);
       return;
+    }
+    const era = classifyPost(value, req.headers['mcp-protocol-version']);
+    if (era === 'stateless') {
+      // An Mcp-Session-Id header on a 2026 request is ignored, as the spec says.
+      this.#stateless(req, res, value);
+      return;
+    }
+    if (era !== 'session') {
+      reject(res, 400, era.code, era.message, era.id);
+      return;
+    }
+    let session: StreamableHttpServerTransport | null = null;
+    const sid = single(req.headers['mcp-session-id']);
+    if (sid !== undefined) {
+      session = this.#lookup(req, res, sid);
+      if (session === null) return;
     }
     if (session === null) {
       if (!isInitialize(value)) {
@@ -319,6 +360,11 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
     this.#onwarning?.(message, session);
   }
 
+  /** @internal */
+  channelClosed(channel: StatelessHttpTransport): void {
+    if (this.#clients.get(channel.key) === channel) this.#clients.delete(channel.key);
+  }
+
   // ---- internals ---------------------------------------------------------------------------
 
   /** A new session for an initialize POST, or null after answering 503 / 500. */
@@ -349,6 +395,60 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
     return session;
   }
 
+  /** A 2026 request: to its client's stateless channel, created on the client's first request. */
+  #stateless(req: IncomingMessage, res: ServerResponse, value: unknown): void {
+    const onclient = this.#onclient;
+    if (onclient === undefined) {
+      reject(
+        res,
+        400,
+        ErrorCode.UNSUPPORTED_PROTOCOL_VERSION,
+        'Unsupported protocol version: this endpoint serves only 2025 sessions (send initialize)',
+        idOf(value),
+        undefined,
+        {
+          supported: [],
+          requested: MODERN_PROTOCOL_VERSIONS[0],
+        },
+      );
+      return;
+    }
+    // The client key: its address. (Authenticated principals take its place once auth exists.)
+    const key = req.socket.remoteAddress ?? 'unknown';
+    let channel = this.#clients.get(key);
+    if (channel === undefined || channel.closed) {
+      if (this.#clients.size >= this.#maxClients) {
+        reject(
+          res,
+          503,
+          ErrorCode.GLOBAL_OVERLOADED,
+          `Service Unavailable: the server serves its maximum of ${this.#maxClients} clients`,
+          idOf(value),
+          { 'retry-after': '1' },
+          { reason: 'max_clients', retryAfterMs: 1000, limit: this.#maxClients },
+        );
+        return;
+      }
+      channel = new StatelessHttpTransport(key, this);
+      this.#clients.set(key, channel);
+      try {
+        const out = onclient(channel);
+        if (out instanceof Promise) out.catch((err: unknown) => channel?.onerror?.(asError(err)));
+      } catch (err) {
+        void channel.close();
+        reject(
+          res,
+          500,
+          ErrorCode.INTERNAL_ERROR,
+          `Internal error: onclient failed: ${asError(err).message}`,
+          idOf(value),
+        );
+        return;
+      }
+    }
+    channel.acceptPost(req, res, value);
+  }
+
   static #sweepIdle(self: StreamableHttpListener): void {
     const now = Date.now();
     const idleMs = self.#idleMs;
@@ -356,7 +456,30 @@ export class StreamableHttpListener implements SessionHost, BodySink<PostContext
       // Closing deletes from the map during iteration, which Map iteration tolerates.
       if (s.isIdle(now, idleMs)) void s.close();
     }
+    const clientIdleMs = self.#clientIdleMs;
+    for (const c of self.#clients.values()) if (c.isIdle(now, clientIdleMs)) void c.close();
   }
+}
+
+function isModernHeader(value: string | string[] | undefined): boolean {
+  return typeof value === 'string' && MODERN_PROTOCOL_VERSIONS.includes(value);
+}
+
+function idOf(value: unknown): RequestId | null {
+  const id = (value as { id?: unknown } | null)?.id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
+}
+
+/** GET/DELETE without a 2025 session (or announcing 2026-07-28): there is no such thing to get or end. */
+function notAllowed(res: ServerResponse): void {
+  reject(
+    res,
+    405,
+    ErrorCode.INVALID_REQUEST,
+    'Method Not Allowed: MCP 2026-07-28 is POST only; GET and DELETE need the Mcp-Session-Id of a 2025 session',
+    null,
+    { allow: ALLOW },
+  );
 }
 
 /** A custom header's value (node joins repeated ones with ', '; the typings still allow arrays). */

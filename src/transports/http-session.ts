@@ -3,6 +3,7 @@ import { ErlmcpError } from '../core/errors.js';
 import {
   classify,
   ErrorCode,
+  encodeMessage,
   errorResponse,
   invalidId,
   isBackpressureCode,
@@ -143,11 +144,11 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
     if (related !== undefined) {
       const ex = this.#pending.get(related);
       if (ex !== undefined && !ex.res.destroyed) {
-        this.#streamTo(ex, JSON.stringify(message));
+        this.#streamTo(ex, encodeMessage(message));
         return RESOLVED;
       }
     }
-    return this.#standalone(JSON.stringify(message));
+    return this.#standalone(encodeMessage(message));
   }
 
   /** Ends every stream, answers held POSTs with SESSION_CLOSING, fires onclose once. */
@@ -273,7 +274,7 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
       );
     }
     this.lastActive = Date.now();
-    const json = JSON.stringify(message);
+    const json = encodeMessage(message);
     const stream = ex.stream;
     if (stream !== null) {
       stream.write(sseEvent(json));

@@ -66,7 +66,7 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
   const httpListener =
     options.http === false
       ? undefined
-      : new StreamableHttpListener({ ...options.http, path, limiter, onsession: serve });
+      : new StreamableHttpListener({ ...options.http, path, limiter, onsession: serve, onclient: serve });
   const wsListener =
     options.websocket === false
       ? undefined

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErlmcpError } from '../core/errors.js';
-import type { JsonRpcMessage } from '../mcp/jsonrpc.js';
+import { encodeMessage, type JsonRpcMessage } from '../mcp/jsonrpc.js';
 import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
 /**
@@ -27,7 +27,7 @@ export class MemoryTransport implements Transport {
 
   send(message: JsonRpcMessage, _options?: TransportSendOptions): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
-    this.sendRaw(JSON.stringify(message));
+    this.sendRaw(encodeMessage(message));
     return SENT;
   }
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { ErlmcpError, invalidArg } from '../core/errors.js';
-import { ErrorCode, errorResponse, type JsonRpcMessage, parseErrorResponse } from '../mcp/jsonrpc.js';
+import { ErrorCode, encodeMessage, errorResponse, type JsonRpcMessage, parseErrorResponse } from '../mcp/jsonrpc.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, LineReader, type LineSink } from './ndjson.js';
 import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
@@ -67,7 +67,7 @@ class LineWriter {
 
   write(message: unknown): Promise<void> {
     if (!this.#out.writable) return Promise.reject(closedError());
-    if (this.#out.write(`${JSON.stringify(message)}\n`) && this.#waiters.length === 0) return RESOLVED;
+    if (this.#out.write(`${encodeMessage(message as JsonRpcMessage)}\n`) && this.#waiters.length === 0) return RESOLVED;
     if (this.#waiters.length === 0) this.#out.once('drain', this.#drained);
     return new Promise((resolve, reject) => this.#waiters.push([resolve, reject]));
   }

@@ -7,6 +7,17 @@ export interface MessageExtra {
   requestInfo?: { headers: Record<string, string | string[] | undefined> };
   /** Authentication information a transport validated, if any. */
   authInfo?: unknown;
+  /**
+   * The headers of the HTTP request that carried exactly this one message (Streamable HTTP:
+   * one message per POST). Absent on WebSocket and stdio, where `requestInfo` describes the
+   * connection. The 2026 era validates `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*` against it.
+   */
+  requestHeaders?: Record<string, string | string[] | undefined>;
+  /**
+   * The JSON-RPC id the client sent, when the transport gave the request another id to keep
+   * requests of different clients apart (the 2026 era on Streamable HTTP). Undefined otherwise.
+   */
+  wireId?: RequestId;
 }
 
 export interface TransportSendOptions {
@@ -15,6 +26,11 @@ export interface TransportSendOptions {
    * while handling it). Streamable HTTP uses it to pick the stream that carries the message.
    */
   relatedRequestId?: RequestId;
+  /**
+   * For an error response: the HTTP status to answer with instead of the one the transport
+   * derives from the error code (Streamable HTTP only; others ignore it).
+   */
+  httpStatus?: number;
 }
 
 /**
@@ -32,6 +48,12 @@ export interface Transport {
   onerror?: (error: Error) => void;
   onclose?: () => void;
   sessionId?: string;
+  /**
+   * True when the transport carries only MCP 2026-07-28 (stateless) requests of one client and
+   * has no session (erlmcp's Streamable HTTP per-client channel). Such a transport's
+   * `sessionId` names the client, not a session.
+   */
+  readonly stateless?: boolean;
   /** Called by the protocol layer after initialize, with the negotiated version. */
   setProtocolVersion?: (version: string) => void;
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { ErlmcpError } from '../core/errors.js';
-import { type JsonRpcMessage, parseErrorResponse } from '../mcp/jsonrpc.js';
+import { encodeMessage, type JsonRpcMessage, parseErrorResponse } from '../mcp/jsonrpc.js';
 import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
 /** WebSocket close codes erlmcp sends (RFC 6455 section 7.4.1). */
@@ -113,7 +113,7 @@ export class WebSocketServerTransport implements Transport {
     if (this.#closing || ws.readyState !== OPEN) return Promise.reject(closedError());
     let text: string;
     try {
-      text = JSON.stringify(message);
+      text = encodeMessage(message);
     } catch (err) {
       return Promise.reject(err);
     }

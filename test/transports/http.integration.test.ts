@@ -175,12 +175,15 @@ describe('status codes', () => {
     expect(((await r2.json()) as { error: { code: number } }).error.code).toBe(ErrorCode.PARSE_ERROR);
   });
 
-  it('400 for a POST without session id that is not initialize, and for GET/DELETE without one', async () => {
+  it('400 for a POST without session id that is not initialize; 405 for GET/DELETE without one', async () => {
     const h = await start();
     expect((await post(h.url, req(1, 'tools/list'))).status).toBe(400);
     expect((await post(h.url, { jsonrpc: '2.0', method: 'initialize' })).status).toBe(400); // a notification
-    expect((await fetch(h.url, { headers: { accept: 'text/event-stream' } })).status).toBe(400);
-    expect((await fetch(h.url, { method: 'DELETE' })).status).toBe(400);
+    // Without a 2025 session there is nothing to GET or DELETE (MCP 2026-07-28 is POST only).
+    const get = await fetch(h.url, { headers: { accept: 'text/event-stream' } });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('GET, POST, DELETE');
+    expect((await fetch(h.url, { method: 'DELETE' })).status).toBe(405);
   });
 
   it('400 for an unsupported MCP-Protocol-Version', async () => {

@@ -1,4 +1,5 @@
 import { invalidArg } from '../../core/errors.js';
+import type { InputRequired } from '../input/input-required.js';
 import { ErrorCode, McpError } from '../jsonrpc.js';
 import { paginate } from '../pagination.js';
 import type { ServerContext } from '../server-context.js';
@@ -16,10 +17,11 @@ export interface PromptConfig {
   _meta?: Record<string, unknown>;
 }
 
+/** A prompt's implementation; it may return `ctx.inputRequired(...)` to ask the client for input first. */
 export type PromptHandler = (
   args: Record<string, string>,
   ctx: ServerContext,
-) => GetPromptResult | Promise<GetPromptResult>;
+) => GetPromptResult | InputRequired | Promise<GetPromptResult | InputRequired>;
 
 interface Entry {
   prompt: Prompt;
@@ -65,7 +67,10 @@ export class PromptSet {
   }
 
   /** `prompts/get`: checks required arguments and that every value is a string. */
-  get(params: Record<string, unknown>, ctx: ServerContext): GetPromptResult | Promise<GetPromptResult> {
+  get(
+    params: Record<string, unknown>,
+    ctx: ServerContext,
+  ): GetPromptResult | InputRequired | Promise<GetPromptResult | InputRequired> {
     const name = params.name;
     if (typeof name !== 'string')
       throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "name" must be a string');

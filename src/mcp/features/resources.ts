@@ -1,8 +1,10 @@
 import { invalidArg } from '../../core/errors.js';
+import { cacheHints } from '../era/cache-hints.js';
+import type { InputRequired } from '../input/input-required.js';
 import { ErrorCode, McpError } from '../jsonrpc.js';
 import { paginate } from '../pagination.js';
 import type { ServerContext } from '../server-context.js';
-import type { ReadResourceResult, Resource, ResourceTemplate } from '../types.js';
+import type { CacheHints, ReadResourceResult, Resource, ResourceTemplate } from '../types.js';
 import { UriTemplate } from '../uri-template.js';
 import { cursorOf } from './tools.js';
 
@@ -14,9 +16,18 @@ export interface ResourceConfig {
   size?: number;
   annotations?: Resource['annotations'];
   _meta?: Record<string, unknown>;
+  /**
+   * Caching hints of this resource's `resources/read` results in the 2026 era (SEP-2549), e.g.
+   * `{ ttlMs: 60_000, cacheScope: 'public' }`. Default: the server's `cacheHints.read`.
+   */
+  cache?: Partial<CacheHints>;
 }
 
-export type ReadResourceHandler = (uri: string, ctx: ServerContext) => ReadResourceResult | Promise<ReadResourceResult>;
+/** Reads a resource; it may return `ctx.inputRequired(...)` to ask the client for input first. */
+export type ReadResourceHandler = (
+  uri: string,
+  ctx: ServerContext,
+) => ReadResourceResult | InputRequired | Promise<ReadResourceResult | InputRequired>;
 
 /** Template variables as matched from the URI (exploded variables give arrays). */
 export type TemplateVariables = Record<string, string | string[]>;
@@ -25,7 +36,7 @@ export type ReadTemplateHandler = (
   uri: string,
   variables: TemplateVariables,
   ctx: ServerContext,
-) => ReadResourceResult | Promise<ReadResourceResult>;
+) => ReadResourceResult | InputRequired | Promise<ReadResourceResult | InputRequired>;
 
 /** Completes one template variable or prompt argument from what the user typed so far. */
 export type Completer = (value: string, context: { arguments: Record<string, string> }) => string[] | Promise<string[]>;
@@ -40,6 +51,7 @@ export interface ResourceTemplateConfig extends ResourceConfig {
 interface Static {
   resource: Resource;
   read: ReadResourceHandler;
+  cache: CacheHints | undefined;
 }
 
 interface Templated {
@@ -48,6 +60,13 @@ interface Templated {
   read: ReadTemplateHandler;
   list: ResourceTemplateConfig['list'];
   complete: Record<string, Completer> | undefined;
+  cache: CacheHints | undefined;
+}
+
+/** A resolved `resources/read`: the read to run and the resource's own caching hints. */
+export interface ResolvedRead {
+  read: () => ReadResourceResult | InputRequired | Promise<ReadResourceResult | InputRequired>;
+  cache: CacheHints | undefined;
 }
 
 /** A handle to remove a registered resource or template. */
@@ -57,6 +76,7 @@ export interface RegisteredResource {
 
 function describe<T extends object>(base: T, config: ResourceConfig): T {
   const out = base as T & ResourceConfig;
+  // `cache` is ours, not a wire field of Resource.
   for (const k of ['title', 'description', 'mimeType', 'size', 'annotations', '_meta'] as const) {
     if (config[k] !== undefined) (out as Record<string, unknown>)[k] = config[k];
   }
@@ -82,7 +102,8 @@ export class ResourceSet {
     if (typeof name !== 'string' || name.length === 0) throw invalidArg('resource name must be a non-empty string');
     if (this.#static.has(uri)) throw invalidArg(`resource ${JSON.stringify(uri)} is already registered`);
     if (typeof read !== 'function') throw invalidArg(`resource ${JSON.stringify(uri)} needs a read function`);
-    this.#static.set(uri, { resource: describe({ uri, name }, config), read });
+    const cache = config.cache === undefined ? undefined : cacheHints(`resource ${uri} cache`, config.cache);
+    this.#static.set(uri, { resource: describe({ uri, name }, config), read, cache });
     this.#changed();
     return { remove: () => this.#static.delete(uri) && this.#changed() };
   }
@@ -98,13 +119,14 @@ export class ResourceSet {
       throw invalidArg(`template ${JSON.stringify(uriTemplate)} is already registered`);
     if (typeof read !== 'function') throw invalidArg(`template ${JSON.stringify(uriTemplate)} needs a read function`);
     const template = new UriTemplate(uriTemplate);
-    const { list, complete, ...meta } = config;
+    const { list, complete, cache, ...meta } = config;
     this.#templates.set(uriTemplate, {
       descriptor: describe({ uriTemplate, name }, meta),
       template,
       read,
       list,
       complete,
+      cache: cache === undefined ? undefined : cacheHints(`template ${uriTemplate} cache`, cache),
     });
     this.#changed();
     return { remove: () => this.#templates.delete(uriTemplate) && this.#changed() };
@@ -117,10 +139,23 @@ export class ResourceSet {
     return false;
   }
 
+  /** True when some template lists its resources with a callback (resources/list cannot be cached). */
+  get dynamicList(): boolean {
+    for (const t of this.#templates.values()) if (t.list) return true;
+    return false;
+  }
+
   /** `resources/list`: static resources, then what each template's `list` returns. */
   async list(params: Record<string, unknown>, ctx: ServerContext, pageSize: number) {
     const all: Resource[] = [...this.#static.values()].map((s) => s.resource);
     for (const t of this.#templates.values()) if (t.list) all.push(...(await t.list(ctx)));
+    const { page, nextCursor } = paginate(all, cursorOf(params), pageSize);
+    return nextCursor === undefined ? { resources: page } : { resources: page, nextCursor };
+  }
+
+  /** `resources/list` when no template lists resources (see {@link dynamicList}): the static resources. */
+  listStatic(params: Record<string, unknown>, pageSize: number) {
+    const all: Resource[] = [...this.#static.values()].map((s) => s.resource);
     const { page, nextCursor } = paginate(all, cursorOf(params), pageSize);
     return nextCursor === undefined ? { resources: page } : { resources: page, nextCursor };
   }
@@ -132,16 +167,27 @@ export class ResourceSet {
     return nextCursor === undefined ? { resourceTemplates: page } : { resourceTemplates: page, nextCursor };
   }
 
-  /** `resources/read`: an exact resource first, then templates in registration order. */
-  read(params: Record<string, unknown>, ctx: ServerContext): ReadResourceResult | Promise<ReadResourceResult> {
+  /**
+   * `resources/read` resolved: an exact resource first, then templates in registration order.
+   * @throws McpError RESOURCE_NOT_FOUND (-32002; the 2026 era answers it as -32602) with `data.uri`.
+   */
+  resolve(params: Record<string, unknown>, ctx: ServerContext): ResolvedRead {
     const uri = uriOf(params);
     const s = this.#static.get(uri);
-    if (s) return s.read(uri, ctx);
+    if (s) return { read: () => s.read(uri, ctx), cache: s.cache };
     for (const t of this.#templates.values()) {
       const vars = t.template.match(uri);
-      if (vars) return t.read(uri, vars, ctx);
+      if (vars) return { read: () => t.read(uri, vars, ctx), cache: t.cache };
     }
     throw new McpError(ErrorCode.RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
+  }
+
+  /** `resources/read`. */
+  read(
+    params: Record<string, unknown>,
+    ctx: ServerContext,
+  ): ReadResourceResult | InputRequired | Promise<ReadResourceResult | InputRequired> {
+    return this.resolve(params, ctx).read();
   }
 
   /** The completer of a template variable, if the template declared one. */

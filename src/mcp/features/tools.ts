@@ -1,4 +1,6 @@
 import { invalidArg } from '../../core/errors.js';
+import { type HeaderParam, headerParamsOf } from '../era/http-headers.js';
+import { InputRequired } from '../input/input-required.js';
 import { ErrorCode, McpError } from '../jsonrpc.js';
 import { paginate } from '../pagination.js';
 import { compileSchema, type Validate } from '../schema.js';
@@ -17,9 +19,16 @@ export interface ToolConfig {
   _meta?: Record<string, unknown>;
 }
 
-/** A tool's implementation. Throwing an Error makes an `isError` result; throwing an McpError answers with that JSON-RPC error. */
+/**
+ * A tool's implementation. Throwing an Error makes an `isError` result; throwing an McpError
+ * answers with that JSON-RPC error; returning `ctx.inputRequired(...)` asks the client for input
+ * first (the handler runs again with the answers).
+ */
 // biome-ignore lint/suspicious/noExplicitAny: arguments are validated against the tool's schema at run time
-export type ToolHandler<A = any> = (args: A, ctx: ServerContext) => CallToolResult | Promise<CallToolResult>;
+export type ToolHandler<A = any> = (
+  args: A,
+  ctx: ServerContext,
+) => CallToolResult | InputRequired | Promise<CallToolResult | InputRequired>;
 
 const ANY_OBJECT: JsonSchema = { type: 'object' };
 
@@ -28,6 +37,8 @@ interface Entry {
   handler: ToolHandler;
   validateInput: Validate;
   validateOutput: Validate | undefined;
+  /** Arguments mirrored into `Mcp-Param-*` headers (x-mcp-header). */
+  headerParams: readonly HeaderParam[];
   enabled: boolean;
 }
 
@@ -92,7 +103,13 @@ export class ToolSet {
     // Compiled once here, never per call.
     const validateInput = compileSchema(inputSchema);
     const validateOutput = config.outputSchema ? compileSchema(config.outputSchema) : undefined;
-    return { tool, handler, validateInput, validateOutput, enabled };
+    let headerParams: HeaderParam[];
+    try {
+      headerParams = headerParamsOf(inputSchema);
+    } catch (err) {
+      throw invalidArg(`tool ${JSON.stringify(name)}: ${(err as Error).message}`);
+    }
+    return { tool, handler, validateInput, validateOutput, headerParams, enabled };
   }
 
   #setEnabled(name: string, enabled: boolean): void {
@@ -107,6 +124,12 @@ export class ToolSet {
     this.#changed();
   }
 
+  /** The `x-mcp-header` parameters of an enabled tool (undefined when there is no such tool). */
+  headerParams(name: string): readonly HeaderParam[] | undefined {
+    const e = this.#entries.get(name);
+    return e?.enabled ? e.headerParams : undefined;
+  }
+
   /** `tools/list`: enabled tools in registration order, paginated. */
   list(params: Record<string, unknown>, pageSize: number): { tools: Tool[]; nextCursor?: string } {
     if (!this.#listed) this.#listed = [...this.#entries.values()].filter((e) => e.enabled).map((e) => e.tool);
@@ -115,7 +138,10 @@ export class ToolSet {
   }
 
   /** `tools/call`. */
-  call(params: Record<string, unknown>, ctx: ServerContext): CallToolResult | Promise<CallToolResult> {
+  call(
+    params: Record<string, unknown>,
+    ctx: ServerContext,
+  ): CallToolResult | InputRequired | Promise<CallToolResult | InputRequired> {
     const name = params.name;
     if (typeof name !== 'string')
       throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "name" must be a string');
@@ -126,7 +152,7 @@ export class ToolSet {
     // that the model sees them and can correct itself.
     const checked = entry.validateInput(args, 'arguments');
     if (!checked.ok) return errorResult(`Invalid arguments for tool ${name}: ${checked.message}`);
-    let out: CallToolResult | Promise<CallToolResult>;
+    let out: CallToolResult | InputRequired | Promise<CallToolResult | InputRequired>;
     try {
       out = entry.handler(args, ctx);
     } catch (err) {
@@ -155,7 +181,8 @@ function failed(err: unknown): CallToolResult {
   return errorResult(err instanceof Error ? err.message : String(err));
 }
 
-function finish(entry: Entry, result: CallToolResult): CallToolResult {
+function finish(entry: Entry, result: CallToolResult | InputRequired): CallToolResult | InputRequired {
+  if (result instanceof InputRequired) return result;
   if (typeof result !== 'object' || result === null) {
     throw new McpError(ErrorCode.INTERNAL_ERROR, `tool ${entry.tool.name} returned no result object`);
   }

@@ -1,0 +1,163 @@
+/**
+ * Runs a handler that may need input from the client (tools/call, prompts/get and
+ * resources/read, the three methods MRTR allows), in the form its era needs:
+ *
+ * - 2026 request: one {@link InputRound} per request. Answers come from the sealed
+ *   `requestState` and the retry's `inputResponses`; if the handler asked for anything still
+ *   unanswered, or returned `ctx.inputRequired(...)`, the request is answered
+ *   `input_required` with everything asked and fresh sealed state.
+ * - 2025 session: `await ctx.elicit(...)` is already a real request; a handler returning
+ *   `ctx.inputRequired(...)` gets its requests sent to the client for real, and runs again
+ *   with the answers, for at most `maxRounds` rounds.
+ *
+ * Both stay synchronous when the handler is: most calls ask for nothing, and an extra
+ * promise per request is measurable on the hot path.
+ */
+
+import { ErrorCode, McpError } from '../jsonrpc.js';
+import type { ServerContext } from '../server-context.js';
+import type { InputRequests, InputRequiredResult } from '../types.js';
+import { InputRequired } from './input-required.js';
+import { bindingOf, type RequestStateCodec } from './request-state.js';
+import { inputResponsesOf } from './responses.js';
+import { InputRound } from './round.js';
+
+/** What the loop needs from the server. */
+export interface InputHost {
+  readonly codec: RequestStateCodec;
+  /** Rounds of explicit input a 2025-session handler may take. */
+  readonly maxRounds: number;
+}
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function isPromise(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+/** Keys answered in earlier rounds are carried; of a retry's answers, only keys that were asked. */
+function mergeAnswers(
+  carried: Record<string, unknown>,
+  asked: readonly string[] | undefined,
+  given: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  if (given === undefined) return carried;
+  const out: Record<string, unknown> = { ...carried };
+  if (asked === undefined) {
+    for (const [k, v] of Object.entries(given)) out[k] = v;
+  } else {
+    for (const k of asked) if (Object.hasOwn(given, k)) out[k] = given[k];
+  }
+  return out;
+}
+
+/** One 2026 run: the round, its binding, and how it ends. */
+class StatelessRun {
+  readonly round: InputRound;
+  readonly #host: InputHost;
+  readonly #binding: string;
+
+  constructor(host: InputHost, ctx: ServerContext, params: Record<string, unknown>) {
+    this.#host = host;
+    const given = inputResponsesOf(params);
+    this.#binding = bindingOf(ctx.method, params, undefined);
+    let answers: Record<string, unknown> = given ?? (EMPTY as Record<string, unknown>);
+    let state: unknown;
+    if (params.requestState !== undefined) {
+      const opened = host.codec.open(params.requestState, this.#binding);
+      answers = mergeAnswers(opened.answers, opened.asked, given);
+      state = opened.state;
+    }
+    this.round = new InputRound(answers, state);
+    ctx.input = this.round;
+    ctx.beginRun(this.round.answers, state);
+  }
+
+  done(out: unknown): unknown {
+    if (out instanceof InputRequired) return this.#inputRequired(out);
+    return this.round.pending ? this.#inputRequired(undefined) : out;
+  }
+
+  failed(err: unknown): unknown {
+    if (this.round.pending) return this.#inputRequired(undefined);
+    throw err;
+  }
+
+  #inputRequired(explicit: InputRequired | undefined): InputRequiredResult {
+    const round = this.round;
+    const inputRequests: InputRequests = explicit ? { ...round.asked, ...explicit.inputRequests } : round.asked;
+    const requestState = this.#host.codec.seal(
+      {
+        answers: round.answers as Record<string, unknown>,
+        state: explicit ? explicit.state : round.state,
+        asked: Object.keys(inputRequests),
+      },
+      this.#binding,
+    );
+    const result: InputRequiredResult = { resultType: 'input_required', requestState };
+    if (Object.keys(inputRequests).length > 0) result.inputRequests = inputRequests;
+    return result;
+  }
+}
+
+function runStateless(
+  host: InputHost,
+  ctx: ServerContext,
+  params: Record<string, unknown>,
+  run: () => unknown,
+): unknown {
+  const r = new StatelessRun(host, ctx, params);
+  let out: unknown;
+  try {
+    out = run();
+  } catch (err) {
+    return r.failed(err);
+  }
+  if (isPromise(out)) {
+    return out.then(
+      (v) => r.done(v),
+      (err) => r.failed(err),
+    );
+  }
+  return r.done(out);
+}
+
+/** 2025 session: explicit input requests are sent to the client for real, then the handler runs again. */
+async function fulfil(host: InputHost, ctx: ServerContext, run: () => unknown, first: InputRequired): Promise<unknown> {
+  let out: unknown = first;
+  let answers: Record<string, unknown> = {};
+  for (let rounds = 0; out instanceof InputRequired; rounds++) {
+    if (rounds >= host.maxRounds) {
+      throw new McpError(ErrorCode.INTERNAL_ERROR, `the handler still needs input after ${host.maxRounds} rounds`);
+    }
+    const entries = Object.entries(out.inputRequests);
+    const got = await Promise.all(entries.map(([key, r]) => ctx.input.ask(key, r, ctx)));
+    answers = { ...answers };
+    entries.forEach(([key], i) => {
+      answers[key] = got[i];
+    });
+    ctx.beginRun(answers, out.state);
+    out = await run();
+  }
+  return out;
+}
+
+function runInSession(host: InputHost, ctx: ServerContext, run: () => unknown): unknown {
+  const out = run();
+  if (out instanceof InputRequired) return fulfil(host, ctx, run, out);
+  if (isPromise(out)) return out.then((v) => (v instanceof InputRequired ? fulfil(host, ctx, run, v) : v));
+  return out;
+}
+
+/**
+ * Runs a handler of tools/call, prompts/get or resources/read with the client's input, in
+ * its era's form. Returns the result, or a promise of it.
+ */
+export function runWithInput(
+  host: InputHost,
+  ctx: ServerContext,
+  params: Record<string, unknown>,
+  run: () => unknown,
+): unknown {
+  return ctx.stateless ? runStateless(host, ctx, params, run) : runInSession(host, ctx, run);
+}

@@ -1,0 +1,168 @@
+/**
+ * The method tables of an McpServer, one per protocol era. The features (tools, resources,
+ * prompts, completion) are the same functions in both; what differs is only which methods
+ * exist (2026 removed initialize, ping, logging/setLevel and resources/(un)subscribe, and adds
+ * server/discover and subscriptions/listen), how results are dressed (cache hints, resultType)
+ * and how resource-not-found is spelled (-32002 in 2025, -32602 in 2026).
+ */
+
+import { PageCache } from './era/page-cache.js';
+import type { ResultShaper } from './era/results.js';
+import { complete } from './features/completion.js';
+import type { PromptSet } from './features/prompts.js';
+import { type ResourceSet, uriOf } from './features/resources.js';
+import type { ToolSet } from './features/tools.js';
+import { type InputHost, runWithInput } from './input/run.js';
+import { ErrorCode, McpError, type RawResult } from './jsonrpc.js';
+import type { MethodHandler } from './peer.js';
+import type { ServerContext } from './server-context.js';
+import type { Subscriptions } from './subscriptions/subscriptions.js';
+import type { CacheHints } from './types.js';
+
+/** The parts of a server the method tables are built over. */
+export interface MethodParts {
+  readonly tools: ToolSet;
+  readonly resources: ResourceSet;
+  readonly prompts: PromptSet;
+  readonly subscriptions: Subscriptions;
+  readonly input: InputHost;
+  readonly shaper: ResultShaper;
+  readonly pageSize: number;
+  readonly hints: { readonly lists: CacheHints; readonly read: CacheHints };
+  /** The cached `server/discover` result. */
+  discover(): RawResult;
+}
+
+type Table = Map<string, MethodHandler<ServerContext>>;
+export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+
+const EMPTY_RESULT = Object.freeze({});
+
+/** Serialized list pages of both eras; {@link clear} on every change of the list. */
+export class ListPages {
+  readonly #pages: Record<ListKind, { session: PageCache; stateless: PageCache }> = {
+    tools: { session: new PageCache(), stateless: new PageCache() },
+    prompts: { session: new PageCache(), stateless: new PageCache() },
+    resources: { session: new PageCache(), stateless: new PageCache() },
+    resourceTemplates: { session: new PageCache(), stateless: new PageCache() },
+  };
+
+  get(kind: ListKind, stateless: boolean): PageCache {
+    const p = this.#pages[kind];
+    return stateless ? p.stateless : p.session;
+  }
+
+  clear(kind: ListKind): void {
+    this.#pages[kind].session.clear();
+    this.#pages[kind].stateless.clear();
+  }
+}
+
+function cursorKey(params: Record<string, unknown>): string {
+  const c = params.cursor;
+  return typeof c === 'string' ? c : '';
+}
+
+/** The 2026 spelling of resource-not-found: -32602 with `data.uri` (2025 used -32002). */
+function notFoundStateless(err: unknown): never {
+  if (err instanceof McpError && err.code === ErrorCode.RESOURCE_NOT_FOUND) {
+    throw new McpError(ErrorCode.INVALID_PARAMS, err.message, err.data);
+  }
+  throw err;
+}
+
+/** Builds both eras' tables over `parts`. */
+export function methodTables(parts: MethodParts, pages: ListPages): { session: Table; stateless: Table } {
+  const { tools: t, resources: r, prompts: p, input, shaper, hints } = parts;
+  const size = parts.pageSize;
+
+  // A list page, serialized once per change; a 2026 page carries resultType and cache hints.
+  const list =
+    (kind: ListKind, page: (params: Record<string, unknown>) => Record<string, unknown>) =>
+    (params: Record<string, unknown>, ctx: ServerContext): RawResult =>
+      pages
+        .get(kind, ctx.stateless)
+        .get(cursorKey(params), () => (ctx.stateless ? shaper.cacheable(page(params), hints.lists) : page(params)));
+
+  const toolsList = list('tools', (params) => t.list(params, size));
+  const promptsList = list('prompts', (params) => p.list(params, size));
+  const templatesList = list('resourceTemplates', (params) => r.listTemplates(params, size));
+  const staticResources = list('resources', (params) => r.listStatic(params, size));
+  // Templates that list their resources with a callback make the list dynamic: never cached.
+  const resourcesList: MethodHandler<ServerContext> = (params, ctx) =>
+    r.dynamicList
+      ? r.list(params, ctx, size).then((page) => (ctx.stateless ? shaper.cacheable(page, hints.lists) : page))
+      : staticResources(params, ctx);
+
+  const toolsCall: MethodHandler<ServerContext> = (params, ctx) =>
+    runWithInput(input, ctx, params, () => t.call(params, ctx));
+  const promptsGet: MethodHandler<ServerContext> = (params, ctx) =>
+    runWithInput(input, ctx, params, () => p.get(params, ctx));
+  const completion: MethodHandler<ServerContext> = (params) => complete(params, p, r);
+
+  const session: Table = new Map<string, MethodHandler<ServerContext>>([
+    ['initialize', (params, ctx) => ctx.session.initialize(params)],
+    ['ping', () => EMPTY_RESULT],
+    ['tools/list', toolsList],
+    ['tools/call', toolsCall],
+    ['resources/list', resourcesList],
+    ['resources/templates/list', templatesList],
+    ['resources/read', (params, ctx) => runWithInput(input, ctx, params, r.resolve(params, ctx).read)],
+    [
+      'resources/subscribe',
+      (params, ctx) => {
+        ctx.session.subscriptions.add(uriOf(params));
+        return EMPTY_RESULT;
+      },
+    ],
+    [
+      'resources/unsubscribe',
+      (params, ctx) => {
+        ctx.session.subscriptions.delete(uriOf(params));
+        return EMPTY_RESULT;
+      },
+    ],
+    ['prompts/list', promptsList],
+    ['prompts/get', promptsGet],
+    ['completion/complete', completion],
+    [
+      'logging/setLevel',
+      (params, ctx) => {
+        ctx.session.setLogLevel(params.level);
+        return EMPTY_RESULT;
+      },
+    ],
+  ]);
+
+  const readStateless: MethodHandler<ServerContext> = (params, ctx) => {
+    let resolved: ReturnType<ResourceSet['resolve']>;
+    try {
+      resolved = r.resolve(params, ctx);
+    } catch (err) {
+      notFoundStateless(err);
+    }
+    const cache = resolved.cache ?? hints.read;
+    // input_required results are not cacheable (SEP-2549): only complete ones get hints.
+    const dress = (out: unknown): unknown =>
+      out === null || typeof out !== 'object' || (out as { resultType?: unknown }).resultType === 'input_required'
+        ? out
+        : shaper.cacheable(out as Record<string, unknown>, cache);
+    const out = runWithInput(input, ctx, params, resolved.read);
+    if (out instanceof Promise) return out.then(dress, notFoundStateless);
+    return dress(out);
+  };
+
+  const stateless: Table = new Map<string, MethodHandler<ServerContext>>([
+    ['server/discover', () => parts.discover()],
+    ['tools/list', toolsList],
+    ['tools/call', toolsCall],
+    ['resources/list', resourcesList],
+    ['resources/templates/list', templatesList],
+    ['resources/read', readStateless],
+    ['prompts/list', promptsList],
+    ['prompts/get', promptsGet],
+    ['completion/complete', completion],
+    ['subscriptions/listen', (params, ctx) => parts.subscriptions.listen(params, ctx)],
+  ]);
+  return { session, stateless };
+}
