@@ -11,12 +11,14 @@ import type { ResultShaper } from './era/results.js';
 import { complete } from './features/completion.js';
 import type { PromptSet } from './features/prompts.js';
 import { type ResourceSet, uriOf } from './features/resources.js';
-import type { ToolSet } from './features/tools.js';
-import { type InputHost, runWithInput } from './input/run.js';
+import { isToolCall, type ToolSet } from './features/tools.js';
+import { type InputHost, runDirect, runWithInput } from './input/run.js';
 import { ErrorCode, McpError, type RawResult } from './jsonrpc.js';
 import type { MethodHandler } from './peer.js';
 import type { ServerContext } from './server-context.js';
 import type { Subscriptions } from './subscriptions/subscriptions.js';
+import type { TaskManager } from './tasks/manager.js';
+import { TaskHandoff } from './tasks/support.js';
 import type { CacheHints } from './types.js';
 
 /** The parts of a server the method tables are built over. */
@@ -31,6 +33,8 @@ export interface MethodParts {
   readonly hints: { readonly lists: CacheHints; readonly read: CacheHints };
   /** The cached `server/discover` result. */
   discover(): RawResult;
+  /** The Tasks extension, when the server serves it. */
+  tasks(): TaskManager | undefined;
 }
 
 type Table = Map<string, MethodHandler<ServerContext>>;
@@ -94,8 +98,28 @@ export function methodTables(parts: MethodParts, pages: ListPages): { session: T
       ? r.list(params, ctx, size).then((page) => (ctx.stateless ? shaper.cacheable(page, hints.lists) : page))
       : staticResources(params, ctx);
 
-  const toolsCall: MethodHandler<ServerContext> = (params, ctx) =>
-    runWithInput(input, ctx, params, () => t.call(params, ctx));
+  const toolsCall: MethodHandler<ServerContext> = (params, ctx) => {
+    const call = t.prepare(params);
+    if (!isToolCall(call)) return call;
+    const support = call.task;
+    const tasks = support === undefined ? undefined : parts.tasks();
+    if (support === undefined || tasks === undefined)
+      return runWithInput(input, ctx, params, () => t.invoke(call, ctx));
+    // Tasks extension: server-directed. A client that can take a task gets one; a required-task
+    // tool refuses one that cannot (-32021) before its handler runs.
+    const allowed = tasks.allowed(ctx);
+    if (!allowed && support.support === 'required') throw tasks.refuse(call.name);
+    if (allowed && (support.start ?? 'call') === 'call') {
+      return tasks.start(ctx, support, (taskCtx) => runDirect(input, taskCtx, () => t.invoke(call, taskCtx)));
+    }
+    ctx.taskScope = { allowed };
+    const handoff = (out: unknown): unknown =>
+      out instanceof TaskHandoff
+        ? tasks.start(ctx, support, (taskCtx) => t.complete(call, Promise.resolve(out.work(taskCtx))))
+        : out;
+    const out = runWithInput(input, ctx, params, () => t.invoke(call, ctx));
+    return out instanceof Promise ? out.then(handoff) : handoff(out);
+  };
   const promptsGet: MethodHandler<ServerContext> = (params, ctx) =>
     runWithInput(input, ctx, params, () => p.get(params, ctx));
   const completion: MethodHandler<ServerContext> = (params) => complete(params, p, r);
@@ -163,6 +187,10 @@ export function methodTables(parts: MethodParts, pages: ListPages): { session: T
     ['prompts/get', promptsGet],
     ['completion/complete', completion],
     ['subscriptions/listen', (params, ctx) => parts.subscriptions.listen(params, ctx)],
+    // Tasks extension (SEP-2663); the server answers -32601 for them when it serves no tasks.
+    ['tasks/get', (params, ctx) => (parts.tasks() as TaskManager).get(params, ctx)],
+    ['tasks/update', (params, ctx) => (parts.tasks() as TaskManager).update(params, ctx)],
+    ['tasks/cancel', (params, ctx) => (parts.tasks() as TaskManager).cancel(params, ctx)],
   ]);
   return { session, stateless };
 }

@@ -8,7 +8,9 @@ import { checkedAnswer } from './input/responses.js';
 import { ErrorCode, McpError, type RequestId } from './jsonrpc.js';
 import type { RequestOptions } from './peer.js';
 import type { ServerSession } from './session.js';
+import { TaskHandoff, type TaskWork } from './tasks/support.js';
 import type {
+  CallToolResult,
   ClientCapabilities,
   CreateMessageParams,
   CreateMessageResult,
@@ -34,6 +36,7 @@ export interface InputOptions extends RequestOptions {
 }
 
 const EMPTY_CAPS: ClientCapabilities = Object.freeze({}) as ClientCapabilities;
+const NO_NOTIFY = (): Promise<void> => Promise.resolve();
 const NO_ANSWERS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 type Capability = 'sampling' | 'elicitation' | 'roots';
@@ -57,6 +60,13 @@ export class ServerContext extends RequestContext {
   span: RequestSpan | undefined = undefined;
   /** @internal Where input requests go; set per era (and per round) by the server. */
   input: InputChannel;
+  /**
+   * @internal True when input requests are answered in a later round (a 2026 request: MRTR);
+   * false when they are answered while the handler waits (a 2025 session, a task).
+   */
+  mrtr: boolean;
+  /** @internal Set by tools/call for a tool with task support: may the call become a task? */
+  taskScope: { readonly allowed: boolean } | undefined = undefined;
   /** @internal Exempt from the request deadline (subscriptions/listen). */
   longLived = false;
   /** @internal The admission slot was given back before the request settled (long-lived requests). */
@@ -80,6 +90,31 @@ export class ServerContext extends RequestContext {
     this.session = session;
     this.#envelope = envelope;
     this.input = input;
+    this.mrtr = envelope !== undefined;
+  }
+
+  /**
+   * @internal The context a task's handler runs with: same client and capabilities, no
+   * request stream (progress and log messages are not sent for tasks), input through the task.
+   */
+  forTask(taskId: string, input: InputChannel): ServerContext {
+    const ctx = new ServerContext(
+      this.session,
+      `task:${taskId}`,
+      this.method,
+      this.meta === undefined ? undefined : { _meta: this.meta },
+      this.extra,
+      NO_NOTIFY,
+      this.#envelope,
+      input,
+    );
+    ctx.mrtr = false;
+    return ctx;
+  }
+
+  /** The authenticated caller, when the transport verified one; undefined for anonymous clients. */
+  get principal(): string | undefined {
+    return this.extra?.principal;
   }
 
   /** True for a 2026-era (stateless) request; false in a 2025 session. */
@@ -177,6 +212,24 @@ export class ServerContext extends RequestContext {
     const requests = spec.inputRequests ?? {};
     for (const [key, r] of Object.entries(requests)) this.#requireFor(r, key);
     return new InputRequired(requests, spec.state);
+  }
+
+  /**
+   * Hands the rest of a `tools/call` to a task (Tasks extension), for tools declaring
+   * `task: { support, start: 'handler' }`: when the client declared the extension, the call is
+   * answered with a task and `work` runs in it (with a context whose signal is the task's
+   * cancellation); otherwise `work` runs now and its result is the answer. Gather input with
+   * `ctx.elicit(...)` before calling it and that input is asked synchronously (MRTR) first.
+   */
+  runAsTask(work: TaskWork): TaskHandoff | CallToolResult | Promise<CallToolResult> {
+    const scope = this.taskScope;
+    if (scope === undefined) {
+      throw new ErlmcpError(
+        'ERR_INVALID_ARG',
+        'ctx.runAsTask is for tools/call handlers of tools declaring task support ({ task: { support, start: "handler" } })',
+      );
+    }
+    return scope.allowed ? new TaskHandoff(work) : work(this);
   }
 
   /** Builds one input request (for {@link inputRequired}). */

@@ -25,6 +25,7 @@ import type { MethodHandler } from './peer.js';
 import type { ServerContext } from './server-context.js';
 import { ServerSession, type SessionHost } from './session.js';
 import { Subscriptions, type SubscriptionsOptions } from './subscriptions/subscriptions.js';
+import { TaskManager, type TasksOptions } from './tasks/manager.js';
 import type { CacheHints, Implementation, InitializeResult, LoggingLevel, ServerCapabilities } from './types.js';
 import { MODERN_PROTOCOL_VERSIONS } from './versions.js';
 
@@ -70,6 +71,12 @@ export interface McpServerOptions {
   cacheHints?: CacheHintOptions;
   /** Limits of `subscriptions/listen` (default 10,000 open streams, 1,000 URIs or task ids each). */
   subscriptions?: SubscriptionsOptions;
+  /**
+   * The Tasks extension (`io.modelcontextprotocol/tasks`): its store and defaults. It is served
+   * (and advertised in server/discover) as soon as these options are given or a tool declares
+   * `task` support; the default store keeps tasks in this process's memory.
+   */
+  tasks?: TasksOptions;
 }
 
 /** Events: `session` (ServerSession), `sessionclose` (ServerSession), `sessionerror` (Error, ServerSession). */
@@ -124,6 +131,7 @@ export class McpServer extends EventEmitter<McpServerEvents> {
   #sweep: ReturnType<typeof setInterval> | undefined;
   #caps: ServerCapabilities | undefined;
   #discover: RawResult | undefined;
+  #tasks: TaskManager | undefined;
   #draining = false;
 
   constructor(info: Implementation, options: McpServerOptions = {}) {
@@ -153,9 +161,10 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     this.#resources = new ResourceSet(() => this.#listChanged('resources'));
     this.#prompts = new PromptSet(() => this.#listChanged('prompts'));
     this.#subscriptions = new Subscriptions(
-      { capabilities: () => this.#capabilities(), tasksEnabled: () => false },
+      { capabilities: () => this.#capabilities(), tasksEnabled: () => this.#tasks !== undefined },
       options.subscriptions,
     );
+    if (options.tasks !== undefined) this.#tasks = this.#taskManager();
     const input: InputHost = { codec: new RequestStateCodec(options.requestState), maxRounds };
     const tables = methodTables(
       {
@@ -168,6 +177,7 @@ export class McpServer extends EventEmitter<McpServerEvents> {
         pageSize,
         hints,
         discover: () => this.#discoverResult(),
+        tasks: () => this.#tasks,
       },
       this.#pages,
     );
@@ -190,7 +200,13 @@ export class McpServer extends EventEmitter<McpServerEvents> {
 
   /** Registers a tool. Arguments are validated against `inputSchema` (compiled once). */
   registerTool(name: string, config: ToolConfig, handler: ToolHandler): RegisteredTool {
-    return this.#tools.add(name, config, handler);
+    const tool = this.#tools.add(name, config, handler);
+    if (config.task !== undefined && this.#tasks === undefined) {
+      this.#tasks = this.#taskManager();
+      this.#caps = undefined;
+      this.#discover = undefined;
+    }
+    return tool;
   }
 
   /** Registers a resource at a fixed URI. */
@@ -264,6 +280,11 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     return this.#subscriptions.size;
   }
 
+  /** The Tasks extension's runtime (its store, running tasks), when the server serves it. */
+  get tasks(): TaskManager | undefined {
+    return this.#tasks;
+  }
+
   /** Inbound requests being handled across all sessions and channels. */
   get inFlight(): number {
     let n = 0;
@@ -302,13 +323,15 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     for (const s of this.#channels) s.drain();
     this.#subscriptions.close();
     const until = performance.now() + deadlineMs;
-    while (this.inFlight > 0 && performance.now() < until) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const drained = (async () => {
+      while (this.inFlight > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+    })();
+    // Running tasks get the same deadline; those still running then are failed with a reason.
+    await Promise.all([drained, this.#tasks?.shutdown(deadlineMs)]);
     await this.close();
   }
 
-  /** Closes every session now (in-flight requests are aborted, unanswered). */
+  /** Closes every session now (in-flight requests are aborted, unanswered). Running tasks go on. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#sessions, ...this.#channels].map((s) => s.close()));
     this.#stopSweep();
@@ -320,6 +343,7 @@ export class McpServer extends EventEmitter<McpServerEvents> {
   #handlerFor(method: string, stateless: boolean): MethodHandler<ServerContext> | undefined {
     const needs = NEEDS.get(method);
     if (needs !== undefined && !this.#capabilities()[needs]) return undefined;
+    if (this.#tasks === undefined && method.startsWith('tasks/')) return undefined;
     return (stateless ? this.#stateless : this.#session).get(method);
   }
 
@@ -332,6 +356,7 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     if (this.#prompts.size > 0 || caps.prompts) caps.prompts = { listChanged: true, ...caps.prompts };
     if (this.#prompts.size > 0 || this.#resources.size > 0 || caps.completions)
       caps.completions = caps.completions ?? {};
+    if (this.#tasks !== undefined) caps.extensions = { ...caps.extensions, [TASKS_EXTENSION]: {} };
     this.#caps = caps;
     return caps;
   }
@@ -367,6 +392,13 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     r._meta = { [META_SERVER_INFO]: this.info };
     this.#discover = new RawResult(r);
     return this.#discover;
+  }
+
+  #taskManager(): TaskManager {
+    return new TaskManager(this.#options.tasks ?? {}, {
+      shape: (result) => this.#shaper.stateless(result) as Record<string, unknown>,
+      changed: (taskId, task) => this.#subscriptions.taskUpdated(taskId, task as unknown as Record<string, unknown>),
+    });
   }
 
   #onNotification(session: ServerSession, n: JsonRpcNotification): void {

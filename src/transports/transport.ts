@@ -18,6 +18,12 @@ export interface MessageExtra {
    * requests of different clients apart (the 2026 era on Streamable HTTP). Undefined otherwise.
    */
   wireId?: RequestId;
+  /**
+   * The authenticated caller of this message (a stable id such as an OAuth client id or
+   * subject), set by a transport that verified credentials. Undefined for anonymous clients:
+   * then tasks and requestState are bound to nobody in particular.
+   */
+  principal?: string;
 }
 
 export interface TransportSendOptions {

@@ -5,6 +5,7 @@ import { ErrorCode, McpError } from '../jsonrpc.js';
 import { paginate } from '../pagination.js';
 import { compileSchema, type Validate } from '../schema.js';
 import type { ServerContext } from '../server-context.js';
+import { checkTaskSupport, TaskHandoff, type TaskSupport } from '../tasks/support.js';
 import type { CallToolResult, JsonSchema, Tool, ToolAnnotations } from '../types.js';
 
 /** How a tool describes itself in `tools/list`. */
@@ -17,6 +18,11 @@ export interface ToolConfig {
   outputSchema?: JsonSchema;
   annotations?: ToolAnnotations;
   _meta?: Record<string, unknown>;
+  /**
+   * Lets the call run as a task for clients that declare the Tasks extension (2026-07-28,
+   * `io.modelcontextprotocol/tasks`): see {@link TaskSupport}. Default: never a task.
+   */
+  task?: TaskSupport;
 }
 
 /**
@@ -25,10 +31,20 @@ export interface ToolConfig {
  * first (the handler runs again with the answers).
  */
 // biome-ignore lint/suspicious/noExplicitAny: arguments are validated against the tool's schema at run time
-export type ToolHandler<A = any> = (
-  args: A,
-  ctx: ServerContext,
-) => CallToolResult | InputRequired | Promise<CallToolResult | InputRequired>;
+export type ToolHandler<A = any> = (args: A, ctx: ServerContext) => ToolOutcome | Promise<ToolOutcome>;
+
+/** What a tool handler may return: a result, a request for input, or (`ctx.runAsTask`) a hand-off to a task. */
+export type ToolOutcome = CallToolResult | InputRequired | TaskHandoff;
+
+/** A `tools/call` whose tool exists and whose arguments are valid, ready to run. */
+export interface ToolCall {
+  readonly name: string;
+  readonly args: unknown;
+  /** The tool's task support, if it declared any. */
+  readonly task: TaskSupport | undefined;
+  /** @internal */
+  readonly entry: unknown;
+}
 
 const ANY_OBJECT: JsonSchema = { type: 'object' };
 
@@ -39,6 +55,7 @@ interface Entry {
   validateOutput: Validate | undefined;
   /** Arguments mirrored into `Mcp-Param-*` headers (x-mcp-header). */
   headerParams: readonly HeaderParam[];
+  task: TaskSupport | undefined;
   enabled: boolean;
 }
 
@@ -109,7 +126,8 @@ export class ToolSet {
     } catch (err) {
       throw invalidArg(`tool ${JSON.stringify(name)}: ${(err as Error).message}`);
     }
-    return { tool, handler, validateInput, validateOutput, headerParams, enabled };
+    const task = checkTaskSupport(name, config.task);
+    return { tool, handler, validateInput, validateOutput, headerParams, task, enabled };
   }
 
   #setEnabled(name: string, enabled: boolean): void {
@@ -122,6 +140,12 @@ export class ToolSet {
   #touch(): void {
     this.#listed = undefined;
     this.#changed();
+  }
+
+  /** True when some tool declares task support (the server then offers the Tasks extension). */
+  get hasTasks(): boolean {
+    for (const e of this.#entries.values()) if (e.task !== undefined) return true;
+    return false;
   }
 
   /** The `x-mcp-header` parameters of an enabled tool (undefined when there is no such tool). */
@@ -137,11 +161,12 @@ export class ToolSet {
     return nextCursor === undefined ? { tools: page } : { tools: page, nextCursor };
   }
 
-  /** `tools/call`. */
-  call(
-    params: Record<string, unknown>,
-    ctx: ServerContext,
-  ): CallToolResult | InputRequired | Promise<CallToolResult | InputRequired> {
+  /**
+   * The first half of `tools/call`: the tool and its checked arguments, or the `isError` result
+   * for arguments that do not match its schema.
+   * @throws McpError -32602 for a missing name or an unknown (or disabled) tool.
+   */
+  prepare(params: Record<string, unknown>): ToolCall | CallToolResult {
     const name = params.name;
     if (typeof name !== 'string')
       throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "name" must be a string');
@@ -152,15 +177,39 @@ export class ToolSet {
     // that the model sees them and can correct itself.
     const checked = entry.validateInput(args, 'arguments');
     if (!checked.ok) return errorResult(`Invalid arguments for tool ${name}: ${checked.message}`);
-    let out: CallToolResult | InputRequired | Promise<CallToolResult | InputRequired>;
+    return { name, args, task: entry.task, entry };
+  }
+
+  /** The second half: runs the handler; a thrown Error becomes an `isError` result. */
+  invoke(call: ToolCall, ctx: ServerContext): ToolOutcome | Promise<ToolOutcome> {
+    const entry = call.entry as Entry;
+    let out: ToolOutcome | Promise<ToolOutcome>;
     try {
-      out = entry.handler(args, ctx);
+      out = entry.handler(call.args, ctx);
     } catch (err) {
       return failed(err);
     }
     if (out instanceof Promise) return out.then((r) => finish(entry, r), failed);
     return finish(entry, out);
   }
+
+  /** Checks a result the way {@link invoke} does (for the work a handler handed to a task). */
+  complete(call: ToolCall, result: CallToolResult | Promise<CallToolResult>): CallToolResult | Promise<CallToolResult> {
+    const entry = call.entry as Entry;
+    if (result instanceof Promise) return result.then((r) => finish(entry, r) as CallToolResult, failed);
+    return finish(entry, result) as CallToolResult;
+  }
+
+  /** `tools/call`: {@link prepare} then {@link invoke}. */
+  call(params: Record<string, unknown>, ctx: ServerContext): ToolOutcome | Promise<ToolOutcome> {
+    const call = this.prepare(params);
+    return isToolCall(call) ? this.invoke(call, ctx) : call;
+  }
+}
+
+/** True for a prepared call (false for the isError result of invalid arguments). */
+export function isToolCall(v: ToolCall | CallToolResult): v is ToolCall {
+  return (v as ToolCall).entry !== undefined;
 }
 
 function cursorOf(params: Record<string, unknown>): string | undefined {
@@ -181,8 +230,8 @@ function failed(err: unknown): CallToolResult {
   return errorResult(err instanceof Error ? err.message : String(err));
 }
 
-function finish(entry: Entry, result: CallToolResult | InputRequired): CallToolResult | InputRequired {
-  if (result instanceof InputRequired) return result;
+function finish(entry: Entry, result: ToolOutcome): ToolOutcome {
+  if (result instanceof InputRequired || result instanceof TaskHandoff) return result;
   if (typeof result !== 'object' || result === null) {
     throw new McpError(ErrorCode.INTERNAL_ERROR, `tool ${entry.tool.name} returned no result object`);
   }

@@ -60,7 +60,7 @@ class StatelessRun {
   constructor(host: InputHost, ctx: ServerContext, params: Record<string, unknown>) {
     this.#host = host;
     const given = inputResponsesOf(params);
-    this.#binding = bindingOf(ctx.method, params, undefined);
+    this.#binding = bindingOf(ctx.method, params, ctx.principal);
     let answers: Record<string, unknown> = given ?? (EMPTY as Record<string, unknown>);
     let state: unknown;
     if (params.requestState !== undefined) {
@@ -142,7 +142,11 @@ async function fulfil(host: InputHost, ctx: ServerContext, run: () => unknown, f
   return out;
 }
 
-function runInSession(host: InputHost, ctx: ServerContext, run: () => unknown): unknown {
+/**
+ * Runs `run` where input is answered while the handler waits (a 2025 session, a task):
+ * explicit `inputRequired` results are fulfilled through ctx.input and the handler runs again.
+ */
+export function runDirect(host: InputHost, ctx: ServerContext, run: () => unknown): unknown {
   const out = run();
   if (out instanceof InputRequired) return fulfil(host, ctx, run, out);
   if (isPromise(out)) return out.then((v) => (v instanceof InputRequired ? fulfil(host, ctx, run, v) : v));
@@ -159,5 +163,5 @@ export function runWithInput(
   params: Record<string, unknown>,
   run: () => unknown,
 ): unknown {
-  return ctx.stateless ? runStateless(host, ctx, params, run) : runInSession(host, ctx, run);
+  return ctx.mrtr ? runStateless(host, ctx, params, run) : runDirect(host, ctx, run);
 }
