@@ -57,7 +57,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
     : undefined;
   const tracer = rt.tracing.enabled ? openTelemetryTracer(rt.tracing.serviceName) : undefined;
   const server = new McpServer({ name: 'erlmcp-demo', version }, { gate, shards, tracer, ...rt.server });
-  registerDemoToolset(server);
+  const demo = registerDemoToolset(server);
   server.on('sessionerror', (err, session) => log.debug({ err, session: session.id }, 'session error'));
   if (rt.debug.faultInjection) log.warn('debug.faultInjection is on: POST /admin/crash-shard crashes shard managers');
 
@@ -95,6 +95,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
     failed.then((isError) => (isError ? ('failed' as const) : ('stopped' as const))),
   ]);
   if (outcome === 'stdio closed') await app.stop();
+  demo.stop();
   if (outcome === 'failed') {
     log.error('the supervision tree gave up; exiting');
     log.flush();

@@ -23,7 +23,9 @@ export interface RuntimeOptions {
   /** `listen(server, { ...listen, routes })`, or `startApplication({ listen })`. */
   listen: Omit<ListenOptions, 'routes'>;
   /** `new McpServer(info, { gate, shards, ...server })`. */
-  server: Required<Pick<McpServerOptions, 'requestTimeoutMs'>>;
+  server: Required<
+    Pick<McpServerOptions, 'requestTimeoutMs' | 'requestState' | 'cacheHints' | 'subscriptions' | 'tasks'>
+  >;
   /** `startApplication({ server, logger, shards, stdio, ...application })`. */
   application: Required<Pick<ApplicationOptions, 'shutdownMs' | 'controlPeriodMs'>>;
   /** Restart intensity of the application's supervisors and the stop timeout of its worker children. */
@@ -45,7 +47,7 @@ function list(value: readonly string[] | null): string[] | undefined {
 
 /** Maps a resolved configuration to the option objects of the runtime's APIs. */
 export function runtimeOptions(config: ErlmcpConfig): RuntimeOptions {
-  const { server, websocket: ws, http, queue, supervisor } = config;
+  const { server, websocket: ws, http, queue, supervisor, mcp } = config;
   const shards = config.registry.shards;
   return {
     gate: {
@@ -84,6 +86,8 @@ export function runtimeOptions(config: ErlmcpConfig): RuntimeOptions {
         sessionIdleMs: http.sessionIdleMs,
         maxBufferedBytes: http.maxBufferedBytes,
         maxBacklog: http.maxBacklog,
+        clientIdleMs: http.clientIdleMs,
+        maxClients: http.maxClients,
         allowedOrigins: list(http.allowedOrigins),
         allowedHosts: list(http.allowedHosts),
       },
@@ -91,6 +95,16 @@ export function runtimeOptions(config: ErlmcpConfig): RuntimeOptions {
     // JSON has no Infinity: 0 stands for "no deadline".
     server: {
       requestTimeoutMs: config.timeouts.requestMs === 0 ? Number.POSITIVE_INFINITY : config.timeouts.requestMs,
+      requestState:
+        mcp.requestStateKey === 'random'
+          ? { ttlMs: mcp.requestStateTtlMs }
+          : { key: mcp.requestStateKey, ttlMs: mcp.requestStateTtlMs },
+      cacheHints: {
+        discover: { ttlMs: mcp.cacheTtlMs, cacheScope: mcp.cacheScope },
+        lists: { ttlMs: mcp.cacheTtlMs, cacheScope: mcp.cacheScope },
+      },
+      subscriptions: { maxSubscriptions: mcp.maxSubscriptions },
+      tasks: { ttlMs: mcp.taskTtlMs, pollIntervalMs: mcp.taskPollIntervalMs, maxRunning: mcp.maxRunningTasks },
     },
     application: { shutdownMs: server.shutdownMs, controlPeriodMs: config.metrics.sampleMs },
     supervisor: {

@@ -122,6 +122,18 @@ export const SCHEMA: ConfigSchema = {
       default: 1_000,
       doc: 'Server-initiated messages kept per session while no GET stream is open; one more fails the session.',
     },
+    clientIdleMs: ms(
+      1,
+      60_000,
+      "A client's stateless channel (its MCP 2026-07-28 requests, keyed by address) with nothing in flight for this long is closed (ms); its token bucket goes with it.",
+    ),
+    maxClients: {
+      kind: 'integer',
+      min: 1,
+      max: 10_000_000,
+      default: 65_536,
+      doc: 'Stateless channels (distinct client addresses sending MCP 2026-07-28 requests) held at once; beyond it 503.',
+    },
     allowedOrigins: { kind: 'list', default: null, doc: originsDoc('the Streamable HTTP endpoint') },
     allowedHosts: { kind: 'list', default: null, doc: hostsDoc('the Streamable HTTP endpoint') },
   },
@@ -273,6 +285,49 @@ export const SCHEMA: ConfigSchema = {
     periodMs: ms(1, 60_000, 'The restart intensity window (ms).'),
     childShutdownMs: ms(0, 5_000, 'How long a worker child may take to stop before it is killed (ms).'),
   },
+  mcp: {
+    requestStateKey: {
+      kind: 'string',
+      default: 'random',
+      rule: {
+        form: '"random" or a secret of at least 32 characters',
+        test: (v) => v === 'random' || v.length >= 32,
+      },
+      doc: 'Secret the key sealing MCP 2026-07-28 requestState (AES-256-GCM) is derived from. Give every process of a deployment the same one so any can open state another sealed; "random": a new key per process.',
+    },
+    requestStateTtlMs: ms(
+      1,
+      600_000,
+      'How long sealed requestState stays valid (ms); a retry with older state gets -32602.',
+    ),
+    cacheTtlMs: ms(
+      0,
+      0,
+      'ttlMs (freshness hint, ms) of server/discover and list results in the 2026 era; resources set their own for resources/read.',
+    ),
+    cacheScope: {
+      kind: 'enum',
+      values: ['private', 'public'],
+      default: 'private',
+      doc: 'cacheScope of server/discover and list results: "public" lets shared caches reuse them across callers.',
+    },
+    maxSubscriptions: {
+      kind: 'integer',
+      min: 1,
+      max: 10_000_000,
+      default: 10_000,
+      doc: 'subscriptions/listen streams open at once; one more is refused with -32012 (reason max_subscriptions).',
+    },
+    taskTtlMs: ms(1, 3_600_000, 'Default lifetime of a task from creation (ms), after which it is failed and dropped.'),
+    taskPollIntervalMs: ms(1, 1_000, 'Polling interval (ms) suggested to clients in tasks.'),
+    maxRunningTasks: {
+      kind: 'integer',
+      min: 1,
+      max: 10_000_000,
+      default: 10_000,
+      doc: 'Tasks running at once; one more is refused with -32012 (reason max_tasks).',
+    },
+  },
   timeouts: {
     requestMs: ms(
       0,
@@ -318,9 +373,11 @@ export const SECTION_DOCS: { readonly [S in SectionName]: string } = {
   registry: 'The sharded session registry.',
   queue: "Each shard manager's bounded message queue.",
   shards: "The shard managers: one supervised manager per registry shard runs that shard's requests.",
-  bucket: 'Per-session rate limit (token bucket); a session over it gets -32010 with retryAfterMs.',
+  bucket:
+    'Rate limit (token bucket) per 2025 session or connection, and per client address for stateless 2026 requests; over it: -32010 with retryAfterMs.',
   admission: 'Admission control: requests in flight per shard and in total.',
   breaker: 'The global circuit breaker over request outcomes.',
+  mcp: 'MCP 2026-07-28 (stateless era): multi round-trip requestState, caching hints, subscriptions, the Tasks extension.',
   supervisor: 'Restart intensity of the supervision tree.',
   timeouts: 'Request deadlines.',
   logging: 'The process log.',

@@ -62,6 +62,10 @@ export interface HttpConfig {
   readonly maxBufferedBytes: number;
   /** Server-initiated messages kept per session while no GET stream is open. Default 1000. */
   readonly maxBacklog: number;
+  /** A client's stateless (2026) channel with nothing in flight is closed after this many ms. Default 60000. */
+  readonly clientIdleMs: number;
+  /** Stateless channels (client addresses) held at once. Default 65536. */
+  readonly maxClients: number;
   /** Origin values accepted; null = the built-in policy. Default null. */
   readonly allowedOrigins: readonly string[] | null;
   /** Host values accepted; null = the built-in policy. Default null. */
@@ -138,6 +142,26 @@ export interface SupervisorConfig {
   readonly childShutdownMs: number;
 }
 
+/** MCP 2026-07-28 (stateless era): multi round-trip state, caching hints, subscriptions, tasks. */
+export interface McpConfig {
+  /** Secret the requestState sealing key is derived from (>= 32 characters), or "random" for one per process. Default "random". */
+  readonly requestStateKey: string;
+  /** How long sealed requestState stays valid, ms. Default 600000. */
+  readonly requestStateTtlMs: number;
+  /** ttlMs of server/discover and list results. Default 0. */
+  readonly cacheTtlMs: number;
+  /** cacheScope of server/discover and list results. Default "private". */
+  readonly cacheScope: 'public' | 'private';
+  /** Open subscriptions/listen streams at once. Default 10000. */
+  readonly maxSubscriptions: number;
+  /** Default lifetime of a task, ms. Default 3600000. */
+  readonly taskTtlMs: number;
+  /** Suggested polling interval of tasks, ms. Default 1000. */
+  readonly taskPollIntervalMs: number;
+  /** Tasks running at once. Default 10000. */
+  readonly maxRunningTasks: number;
+}
+
 /** Request deadlines. */
 export interface TimeoutsConfig {
   /** Deadline of one inbound MCP request in ms; 0 disables. Default 60000. */
@@ -183,6 +207,7 @@ export interface ErlmcpConfig {
   readonly bucket: BucketConfig;
   readonly admission: AdmissionConfig;
   readonly breaker: BreakerConfig;
+  readonly mcp: McpConfig;
   readonly supervisor: SupervisorConfig;
   readonly timeouts: TimeoutsConfig;
   readonly logging: LoggingConfig;

@@ -23,12 +23,25 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** What {@link registerDemoToolset} started: the ticking clock resource. */
+export interface DemoToolset {
+  /** Stops the clock resource's timer. */
+  stop(): void;
+}
+
+/** How often the clock resource changes (and its listeners hear of it). */
+const CLOCK_MS = 5_000;
+
 /**
  * The demo toolset `erlmcp serve` runs: one of each kind of thing MCP offers, small enough
- * to read in a minute. Tools: echo, add (structured output), progress, sleep (cancellable),
- * ask_llm (sampling round trip). A resource, a resource template with completion, a prompt.
+ * to read in a minute, the same in both protocol eras. Tools: echo, add (structured output),
+ * progress, sleep (cancellable), ask_llm (sampling: a real request in a 2025 session, an
+ * input_required round in 2026), long_job (runs as a task for clients that declare the Tasks
+ * extension; progress shows in its statusMessage; cancellable). Resources: server info, a clock
+ * that changes every 5 s (subscribe to it with subscriptions/listen or resources/subscribe), a
+ * template with completion; a prompt.
  */
-export function registerDemoToolset(server: McpServer): void {
+export function registerDemoToolset(server: McpServer): DemoToolset {
   server.registerTool(
     'echo',
     {
@@ -93,7 +106,8 @@ export function registerDemoToolset(server: McpServer): void {
     'sleep',
     {
       title: 'Sleep',
-      description: 'Waits `ms` milliseconds; cancel it with notifications/cancelled and it stops at once.',
+      description:
+        'Waits `ms` milliseconds; cancel the request (notifications/cancelled, or close its HTTP stream in MCP 2026-07-28) and it stops at once.',
       inputSchema: {
         type: 'object',
         properties: { ms: { type: 'integer', minimum: 0, maximum: 600_000 } },
@@ -123,14 +137,62 @@ export function registerDemoToolset(server: McpServer): void {
       if (!ctx.clientCapabilities.sampling) {
         return { content: [{ type: 'text', text: 'this client does not support sampling' }], isError: true };
       }
-      const answer = await ctx.sample({
-        messages: [{ role: 'user', content: { type: 'text', text: args.question } }],
-        maxTokens: args.maxTokens ?? 200,
-      });
+      const answer = await ctx.sample(
+        {
+          messages: [{ role: 'user', content: { type: 'text', text: args.question } }],
+          maxTokens: args.maxTokens ?? 200,
+        },
+        { key: 'answer' },
+      );
       const text = answer.content.type === 'text' ? answer.content.text : `[${answer.content.type} content]`;
       return { content: [{ type: 'text', text }] };
     },
   );
+
+  server.registerTool(
+    'long_job',
+    {
+      title: 'Long job',
+      description:
+        'Works through `steps` steps of `stepMs` each. For clients that declare the Tasks extension it runs as a task (poll tasks/get; progress is its statusMessage; tasks/cancel stops it); others get the result at the end.',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          steps: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+          stepMs: { type: 'integer', minimum: 0, maximum: 60_000, default: 500 },
+        },
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      task: { support: 'optional', pollIntervalMs: 500 },
+    },
+    async (args: { steps?: number; stepMs?: number }, ctx: ServerContext) => {
+      const steps = args.steps ?? 10;
+      const stepMs = args.stepMs ?? 500;
+      for (let i = 1; i <= steps; i++) {
+        await sleep(stepMs, ctx.signal);
+        await ctx.progress(i, steps, `step ${i} of ${steps}`);
+      }
+      return { content: [{ type: 'text', text: `finished ${steps} steps` }], structuredContent: { steps } };
+    },
+  );
+
+  server.registerResource(
+    'clock',
+    'erlmcp://demo/clock',
+    {
+      title: 'Clock',
+      description: `The server's time, changing every ${CLOCK_MS / 1000} s: subscribe to hear of each change.`,
+      mimeType: 'text/plain',
+      cache: { ttlMs: CLOCK_MS, cacheScope: 'public' },
+    },
+    (uri) => ({ contents: [{ uri, mimeType: 'text/plain', text: new Date(tick * CLOCK_MS).toISOString() }] }),
+  );
+  let tick = Math.floor(Date.now() / CLOCK_MS);
+  const clock = setInterval(() => {
+    tick = Math.floor(Date.now() / CLOCK_MS);
+    server.notifyResourceUpdated('erlmcp://demo/clock');
+  }, CLOCK_MS);
+  clock.unref();
 
   server.registerResource(
     'server-info',
@@ -145,6 +207,7 @@ export function registerDemoToolset(server: McpServer): void {
             name: server.info.name,
             version: server.info.version,
             sessions: server.sessions.size,
+            statelessClients: server.statelessClients.size,
           }),
         },
       ],
@@ -196,4 +259,5 @@ export function registerDemoToolset(server: McpServer): void {
       ],
     }),
   );
+  return { stop: () => clearInterval(clock) };
 }

@@ -72,6 +72,7 @@ export class ServerContext extends RequestContext {
   /** @internal The admission slot was given back before the request settled (long-lived requests). */
   admissionReleased = false;
   readonly #envelope: RequestEnvelope | undefined;
+  #taskProgress: ((progress: number, total: number | undefined, message: string | undefined) => void) | undefined;
   #answers: Readonly<Record<string, unknown>> = NO_ANSWERS;
   #state: unknown;
   readonly #asks: Record<Capability, number> = { sampling: 0, elicitation: 0, roots: 0 };
@@ -97,7 +98,11 @@ export class ServerContext extends RequestContext {
    * @internal The context a task's handler runs with: same client and capabilities, no
    * request stream (progress and log messages are not sent for tasks), input through the task.
    */
-  forTask(taskId: string, input: InputChannel): ServerContext {
+  forTask(
+    taskId: string,
+    input: InputChannel,
+    onProgress: (progress: number, total: number | undefined, message: string | undefined) => void,
+  ): ServerContext {
     const ctx = new ServerContext(
       this.session,
       `task:${taskId}`,
@@ -109,7 +114,20 @@ export class ServerContext extends RequestContext {
       input,
     );
     ctx.mrtr = false;
+    ctx.#taskProgress = onProgress;
     return ctx;
+  }
+
+  /**
+   * Reports progress (`notifications/progress`) when the client asked for it. Inside a task,
+   * where notifications are not sent, progress becomes the task's `statusMessage` instead
+   * (`message`, or "`progress` of `total`").
+   */
+  override progress(progress: number, total?: number, message?: string): Promise<void> {
+    const task = this.#taskProgress;
+    if (task === undefined) return super.progress(progress, total, message);
+    if (!this.aborted) task(progress, total, message);
+    return Promise.resolve();
   }
 
   /** The authenticated caller, when the transport verified one; undefined for anonymous clients. */

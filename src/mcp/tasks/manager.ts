@@ -162,7 +162,12 @@ export class TaskManager {
     const input = new TaskInput((outstanding) => this.#park(entry, outstanding));
     const entry: Running = {
       record,
-      ctx: ctx.forTask(record.taskId, input),
+      ctx: ctx.forTask(record.taskId, input, (progress, total, message) => {
+        if (!entry.ended) {
+          const text = message ?? (total === undefined ? `${progress}` : `${progress} of ${total}`);
+          this.#write(entry, { statusMessage: text });
+        }
+      }),
       input,
       chain: Promise.resolve(),
       ended: false,
