@@ -109,11 +109,10 @@ function plan(opts, yaml) {
       baseline: readBaseline(path.relative(ROOT, file), fs.readFileSync(file, 'utf8'), yaml),
     };
   });
-  if (!opts.scenario) return runs;
   // One scenario: at the revision asked for (forced, like a requirement-set run), or at every
   // revision whose requirement set runs it.
+  if (!opts.scenario || opts.specVersion) return runs;
   const listing = runs.filter((r) => scoringOf(r.set, opts.scenario) !== null);
-  if (opts.specVersion) return runs;
   if (listing.length === 0) {
     fail(`no requirement set of ${chosen.join(', ')} runs scenario ${opts.scenario}; pass --spec-version to force it`);
   }
@@ -133,7 +132,8 @@ async function runRevision(run, opts, node, resultsRoot) {
     url = await fixture.ready;
   } catch (err) {
     await stopProcess(fixture.child);
-    return { revision, exitCode: 2, reasons: [`${err.message}\n${fixture.stderr()}`], lines: [] };
+    const stderr = fixture.stderr().trim();
+    return { revision, exitCode: 2, reasons: [stderr ? `${err.message}:\n${stderr}` : err.message] };
   }
   const what = opts.scenario ? `scenario ${opts.scenario} at ${revision}` : `requirements ${revision}`;
   process.stdout.write(`\n== ${revision} == fixture at ${url}; running ${what}\n`);
