@@ -137,6 +137,7 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
           ready: () => ready,
           faultInjection: o.observability.faultInjection ?? false,
           logger: o.logger,
+          counts: () => o.server.counts(),
         })
       : undefined;
   const listenOptions = observability ? { ...o.listen, routes: observability.handle } : o.listen;

@@ -280,6 +280,16 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     return this.#subscriptions.size;
   }
 
+  /** What the server holds now, for health and metrics. */
+  counts(): { sessions: number; statelessClients: number; subscriptions: number; tasksRunning: number | undefined } {
+    return {
+      sessions: this.#sessions.size,
+      statelessClients: this.#channels.size,
+      subscriptions: this.#subscriptions.size,
+      tasksRunning: this.#tasks?.running,
+    };
+  }
+
   /** The Tasks extension's runtime (its store, running tasks), when the server serves it. */
   get tasks(): TaskManager | undefined {
     return this.#tasks;

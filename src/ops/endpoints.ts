@@ -5,7 +5,7 @@ import type { Gate } from '../mcp/gate.js';
 import type { ShardSet } from '../shards/shard-set.js';
 import type { ConnectionLimiter } from '../transports/limiter.js';
 import { crashShard } from './crash-shard.js';
-import { healthHttpStatus, healthReport } from './health.js';
+import { healthHttpStatus, healthReport, type McpCounts } from './health.js';
 import { methodNotAllowed, pathOf, reply, replyJson } from './http-reply.js';
 import type { Logger } from './logger.js';
 import { createMetricsRegistry, type OperationDurationsSnapshot } from './metrics.js';
@@ -32,6 +32,8 @@ export interface ObservabilityOptions {
   faultInjection?: boolean;
   /** The natively recorded per-method durations (default: the gate's, `gate.operationDurations()`). */
   operationDurations?: () => OperationDurationsSnapshot;
+  /** What the MCP server holds (e.g. `() => server.counts()`): sessions vs stateless clients, subscriptions, tasks. */
+  counts?: () => McpCounts;
   logger: Logger;
 }
 
@@ -78,6 +80,7 @@ export function createObservability(o: ObservabilityOptions): Observability {
     limiter: o.limiter,
     restarts,
     operationDurations: o.operationDurations ?? (() => o.gate.operationDurations()),
+    counts: o.counts,
   });
   const sources = {
     gate: o.gate,
@@ -86,6 +89,7 @@ export function createObservability(o: ObservabilityOptions): Observability {
     limiter: o.limiter,
     ready: o.ready,
     startedAt: Date.now(),
+    counts: o.counts,
   };
   let closed = false;
 

@@ -26,8 +26,14 @@ export interface HealthReport {
   uptime_s: number;
   /** Transport connections held (WebSocket connections + Streamable HTTP sessions). */
   connections: number;
-  /** MCP sessions registered in the gate. */
+  /** MCP sessions: 2025 sessions and stdio/WebSocket connections (the gate's registrations without stateless channels when the server's counts are known). */
   sessions: number;
+  /** Stateless channels: client addresses sending MCP 2026-07-28 requests over HTTP (null when unknown). */
+  stateless_clients: number | null;
+  /** Open subscriptions/listen streams (null when unknown). */
+  subscriptions: number | null;
+  /** Tasks running in this process (null when unknown or the Tasks extension is off). */
+  tasks_running: number | null;
   /** Requests admitted and not finished. */
   queue_depth: number;
   /** Resident set size, MB. */
@@ -62,6 +68,17 @@ export interface HealthSources {
   ready: () => boolean;
   /** When the server started (Date.now() ms), for uptime_s. */
   startedAt: number;
+  /** Counts only the MCP server knows (sessions vs stateless channels, subscriptions, tasks). */
+  counts?: () => McpCounts;
+}
+
+/** What an McpServer holds right now (see `McpServer.counts()`). */
+export interface McpCounts {
+  sessions: number;
+  statelessClients: number;
+  subscriptions: number;
+  /** Undefined when the Tasks extension is off. */
+  tasksRunning: number | undefined;
 }
 
 /** Queue depth at or above this share of the admission global maximum is "degraded". */
@@ -130,11 +147,15 @@ export function healthReport(s: HealthSources): HealthReport {
   ) {
     status = 'degraded';
   }
+  const counts = s.counts?.();
   return {
     status,
     uptime_s: Math.round((Date.now() - s.startedAt) / 100) / 10,
     connections: s.limiter()?.count ?? 0,
-    sessions: s.gate.sessions,
+    sessions: counts?.sessions ?? s.gate.sessions,
+    stateless_clients: counts?.statelessClients ?? null,
+    subscriptions: counts?.subscriptions ?? null,
+    tasks_running: counts?.tasksRunning ?? null,
     queue_depth: admission.globalDepth,
     memory_mb: h?.rssMb ?? Math.round((memory as NodeJS.MemoryUsage).rss / 2 ** 20),
     heap_used_mb: h?.heapUsedMb ?? Math.round((memory as NodeJS.MemoryUsage).heapUsed / 2 ** 20),

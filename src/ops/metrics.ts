@@ -3,6 +3,7 @@ import type { Gate } from '../mcp/gate.js';
 import type { OperationDurationsSnapshot } from '../mcp/operations.js';
 import type { ShardSet } from '../shards/shard-set.js';
 import type { ConnectionLimiter } from '../transports/limiter.js';
+import type { McpCounts } from './health.js';
 import { operationDurationMetric } from './operation-histogram.js';
 import { addProcessMetrics } from './process-metrics.js';
 import type { RestartCounter } from './restarts.js';
@@ -20,6 +21,8 @@ export interface MetricsSources {
   restarts: RestartCounter;
   /** The native per-method durations (no histogram series without). */
   operationDurations?: () => OperationDurationsSnapshot;
+  /** Counts only the MCP server knows (no such gauges without). */
+  counts?: () => McpCounts;
 }
 
 /** The outcomes of `erlmcp_messages_total`, in exposition order. */
@@ -55,6 +58,33 @@ export function createMetricsRegistry(s: MetricsSources): Registry {
       this.set(gate.sessions);
     },
   });
+  const counts = s.counts;
+  if (counts) {
+    new Gauge({
+      name: 'erlmcp_stateless_clients',
+      help: 'Stateless channels: client addresses sending MCP 2026-07-28 requests over Streamable HTTP.',
+      registers,
+      collect() {
+        this.set(counts().statelessClients);
+      },
+    });
+    new Gauge({
+      name: 'erlmcp_subscriptions',
+      help: 'Open subscriptions/listen streams (MCP 2026-07-28).',
+      registers,
+      collect() {
+        this.set(counts().subscriptions);
+      },
+    });
+    new Gauge({
+      name: 'erlmcp_tasks_running',
+      help: 'Tasks (Tasks extension) running in this process.',
+      registers,
+      collect() {
+        this.set(counts().tasksRunning ?? 0);
+      },
+    });
+  }
   new Gauge({
     name: 'erlmcp_connections',
     help: 'Transport connections held (WebSocket connections + Streamable HTTP sessions).',

@@ -74,6 +74,9 @@ describe('GET /health', () => {
       'uptime_s',
       'connections',
       'sessions',
+      'stateless_clients',
+      'subscriptions',
+      'tasks_running',
       'queue_depth',
       'memory_mb',
       'heap_used_mb',
@@ -89,6 +92,10 @@ describe('GET /health', () => {
     expect(body.status).toBe('healthy');
     expect(body.connections).toBe(2);
     expect(body.sessions).toBe(2);
+    // No 2026 traffic yet; the demo toolset's long_job turns the Tasks extension on.
+    expect(body.stateless_clients).toBe(0);
+    expect(body.subscriptions).toBe(0);
+    expect(body.tasks_running).toBe(0);
     expect(body.queue_depth).toBe(0);
     expect(body.errors_1m).toBe(9);
     expect(body.breaker).toEqual({ state: 'closed', opened: 0 });

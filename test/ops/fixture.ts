@@ -66,6 +66,7 @@ export async function startFixture(o: FixtureOptions = {}): Promise<Fixture> {
     faultInjection: o.faultInjection,
     operationDurations: o.operationDurations,
     logger,
+    counts: () => server.counts(),
   });
   if (shards) obs.restarts.watch(shards.supervisor);
   let control: Supervisor | undefined;
