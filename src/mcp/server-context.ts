@@ -75,7 +75,8 @@ export class ServerContext extends RequestContext {
   #taskProgress: ((progress: number, total: number | undefined, message: string | undefined) => void) | undefined;
   #answers: Readonly<Record<string, unknown>> = NO_ANSWERS;
   #state: unknown;
-  readonly #asks: Record<Capability, number> = { sampling: 0, elicitation: 0, roots: 0 };
+  /** Input requests asked per kind in this run (default keys); allocated by the first ask. */
+  #asks: Record<Capability, number> | undefined;
 
   constructor(
     session: ServerSession,
@@ -178,9 +179,7 @@ export class ServerContext extends RequestContext {
   beginRun(answers: Readonly<Record<string, unknown>>, state: unknown): void {
     this.#answers = answers;
     this.#state = state;
-    this.#asks.sampling = 0;
-    this.#asks.elicitation = 0;
-    this.#asks.roots = 0;
+    this.#asks = undefined;
   }
 
   /**
@@ -257,7 +256,8 @@ export class ServerContext extends RequestContext {
 
   async #ask(cap: Capability, method: InputRequest['method'], params: object, options: InputOptions): Promise<unknown> {
     this.#require(cap);
-    const key = options.key ?? `${KIND[cap]}-${++this.#asks[cap]}`;
+    const asks = (this.#asks ??= { sampling: 0, elicitation: 0, roots: 0 });
+    const key = options.key ?? `${KIND[cap]}-${++asks[cap]}`;
     const request: InputRequest = { method, params: params as Record<string, unknown> };
     const answer = await this.input.ask(key, request, this, options);
     return checkedAnswer(key, request, answer);

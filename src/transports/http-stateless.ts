@@ -151,7 +151,8 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
     const ex = new Exchange(res, id, message.id, this);
     this.#exchanges.set(id, ex);
     (res as TaggedResponse)[kExchange] = ex;
-    res.once('close', onResponseClose);
+    // on, not once: no wrapper closure per request; the response is done with after 'close'.
+    res.on('close', onResponseClose);
     message.id = id;
     this.#deliver(value, { requestInfo: { headers: req.headers }, requestHeaders: req.headers, wireId: ex.wireId });
   }

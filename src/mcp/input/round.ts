@@ -16,13 +16,18 @@ export class InputRound implements InputChannel {
   readonly answers: Readonly<Record<string, unknown>>;
   /** The handler's own state from the previous round (`ctx.inputRequired({ state })`). */
   readonly state: unknown;
-  /** Requests asked in this run that have no answer yet. */
-  readonly asked: InputRequests = {};
+  #asked: InputRequests | undefined;
   #pending = 0;
 
   constructor(answers: Record<string, unknown>, state: unknown) {
     this.answers = answers;
     this.state = state;
+  }
+
+  /** Requests asked in this run that have no answer yet. */
+  get asked(): InputRequests {
+    this.#asked ??= {};
+    return this.#asked;
   }
 
   /** True when the handler asked for something the client has not answered yet. */
@@ -32,8 +37,9 @@ export class InputRound implements InputChannel {
 
   ask(key: string, request: InputRequests[string], _ctx?: unknown): Promise<unknown> {
     if (Object.hasOwn(this.answers, key)) return Promise.resolve(this.answers[key]);
-    if (!Object.hasOwn(this.asked, key)) this.#pending++;
-    this.asked[key] = request;
+    const asked = this.asked;
+    if (!Object.hasOwn(asked, key)) this.#pending++;
+    asked[key] = request;
     const unwind = Promise.reject(new InputPending(key));
     // Handled here so that a handler that never awaits it cannot crash the process; one that
     // awaits it still throws.

@@ -51,26 +51,29 @@ function mergeAnswers(
   return out;
 }
 
-/** One 2026 run: the round, its binding, and how it ends. */
+/** One 2026 run: the round, and how it ends. */
 class StatelessRun {
   readonly round: InputRound;
   readonly #host: InputHost;
-  readonly #binding: string;
+  readonly #ctx: ServerContext;
+  readonly #params: Record<string, unknown>;
+  #binding: string | undefined;
 
   constructor(host: InputHost, ctx: ServerContext, params: Record<string, unknown>) {
     this.#host = host;
+    this.#ctx = ctx;
+    this.#params = params;
     const given = inputResponsesOf(params);
-    this.#binding = bindingOf(ctx.method, params, ctx.principal);
     let answers: Record<string, unknown> = given ?? (EMPTY as Record<string, unknown>);
     let state: unknown;
     if (params.requestState !== undefined) {
-      const opened = host.codec.open(params.requestState, this.#binding);
+      const opened = host.codec.open(params.requestState, this.#bindingOf());
       answers = mergeAnswers(opened.answers, opened.asked, given);
       state = opened.state;
     }
     this.round = new InputRound(answers, state);
     ctx.input = this.round;
-    ctx.beginRun(this.round.answers, state);
+    if (answers !== EMPTY) ctx.beginRun(answers, state);
   }
 
   done(out: unknown): unknown {
@@ -83,6 +86,12 @@ class StatelessRun {
     throw err;
   }
 
+  /** Computed only when state is opened or sealed: most requests ask for nothing. */
+  #bindingOf(): string {
+    this.#binding ??= bindingOf(this.#ctx.method, this.#params, this.#ctx.principal);
+    return this.#binding;
+  }
+
   #inputRequired(explicit: InputRequired | undefined): InputRequiredResult {
     const round = this.round;
     const inputRequests: InputRequests = explicit ? { ...round.asked, ...explicit.inputRequests } : round.asked;
@@ -92,7 +101,7 @@ class StatelessRun {
         state: explicit ? explicit.state : round.state,
         asked: Object.keys(inputRequests),
       },
-      this.#binding,
+      this.#bindingOf(),
     );
     const result: InputRequiredResult = { resultType: 'input_required', requestState };
     if (Object.keys(inputRequests).length > 0) result.inputRequests = inputRequests;
