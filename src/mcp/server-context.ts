@@ -256,7 +256,8 @@ export class ServerContext extends RequestContext {
 
   async #ask(cap: Capability, method: InputRequest['method'], params: object, options: InputOptions): Promise<unknown> {
     this.#require(cap);
-    const asks = (this.#asks ??= { sampling: 0, elicitation: 0, roots: 0 });
+    this.#asks ??= { sampling: 0, elicitation: 0, roots: 0 };
+    const asks = this.#asks;
     const key = options.key ?? `${KIND[cap]}-${++asks[cap]}`;
     const request: InputRequest = { method, params: params as Record<string, unknown> };
     const answer = await this.input.ask(key, request, this, options);

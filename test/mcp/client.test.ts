@@ -52,7 +52,7 @@ describe('McpClient against McpServer', () => {
   it('lists and calls tools, reads resources, gets prompts, completes', async () => {
     const { client } = await pair();
     const tools = await client.listAllTools();
-    expect(tools.map((t) => t.name)).toEqual(['echo', 'add', 'progress', 'sleep', 'ask_llm']);
+    expect(tools.map((t) => t.name)).toEqual(['echo', 'add', 'progress', 'sleep', 'ask_llm', 'long_job']);
     expect(await client.callTool({ name: 'echo', arguments: { message: 'hey' } })).toEqual({
       content: [{ type: 'text', text: 'hey' }],
     });
