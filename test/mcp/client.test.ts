@@ -62,6 +62,7 @@ describe('McpClient against McpServer', () => {
       name: 'demo',
       version: '1.2.3',
       sessions: 1,
+      statelessClients: 0,
     });
     const greeting = await client.readResource({ uri: 'erlmcp://greeting/Ada' });
     expect(greeting.contents).toEqual([{ uri: 'erlmcp://greeting/Ada', mimeType: 'text/plain', text: 'Hello, Ada!' }]);
