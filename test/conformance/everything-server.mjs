@@ -460,9 +460,10 @@ function registerInputRequiredTools(server) {
     'test_input_required_result_request_state',
     { description: 'Asks for a confirmation and carries its own state between rounds', inputSchema: NO_ARGS },
     (_args, ctx) => {
+      // Explicit input requests' answers come unchecked: look before reading them.
       const answer = ctx.inputResponses.confirm;
-      if (ctx.requestState?.step === 'confirm' && answer?.action === 'accept') {
-        return text(`state-ok: confirmed=${answer.content?.ok === true}`);
+      if (ctx.requestState?.step === 'confirm' && typeof answer?.action === 'string') {
+        return text(`state-ok: action=${answer.action}, confirmed=${answer.content?.ok === true}`);
       }
       return ctx.inputRequired({
         inputRequests: {
