@@ -7,10 +7,20 @@
 // {"url":"http://127.0.0.1:PORT/mcp"}, once it accepts connections; SIGTERM / SIGINT stop it.
 // scripts/conformance/run.mjs starts it that way. Imported, it exports the factory.
 //
-// What each scenario checks is documented in docs/conformance.md. Keep the names and
-// payloads below as the suite spells them: the suite matches them literally.
+// One fixture serves both revisions on one URL, at once: 2025-11-25 sessions (initialize,
+// Mcp-Session-Id) and 2026-07-28 stateless requests (a _meta envelope on each). The handlers do
+// not ask which era a request is in: ctx.elicit / ctx.sample / ctx.listRoots are real server ->
+// client requests in a session and multi round-trip `input_required` results (SEP-2322) in a
+// 2026 request; tools declaring `task:` become tasks only for 2026 clients that declare the
+// Tasks extension.
+//
+// Sections: the 2025 "everything" tools (also called by the 2026 tools-call-* scenarios), then
+// the 2026 additions: server-stateless diagnostics, input-required-result-* tools,
+// http-custom-header-server-validation, tasks-*; resources; prompts. What each scenario
+// checks is documented in docs/conformance.md. Keep the names and payloads below as the suite
+// spells them: the suite matches them literally.
 import { pathToFileURL } from 'node:url';
-import { listen, McpServer } from '../../dist/index.mjs';
+import { listen, McpError, McpErrorCode, McpServer, ServerContext } from '../../dist/index.mjs';
 
 /** A 1x1 red PNG. */
 export const RED_PIXEL_PNG =
@@ -248,7 +258,9 @@ function registerTools(server) {
     },
   );
 
-  // Pending scenario json-schema-2020-12 (SEP-1613): these keywords must reach tools/list intact.
+  // json-schema-2020-12 (SEP-1613, and SEP-2106 at 2026-07-28): every keyword below must reach
+  // tools/list unchanged: $schema, $defs (with an $anchor), $ref, allOf/anyOf, if/then/else and
+  // additionalProperties.
   server.registerTool(
     'json_schema_2020_12_tool',
     {
@@ -258,6 +270,7 @@ function registerTools(server) {
         type: 'object',
         $defs: {
           address: {
+            $anchor: 'addressDef',
             type: 'object',
             properties: { street: { type: 'string' }, city: { type: 'string' } },
           },
@@ -265,7 +278,15 @@ function registerTools(server) {
         properties: {
           name: { type: 'string' },
           address: { $ref: '#/$defs/address' },
+          contactMethod: { type: 'string', enum: ['phone', 'email'] },
+          phone: { type: 'string' },
+          email: { type: 'string' },
         },
+        allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+        if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+        // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword, not a promise
+        then: { required: ['phone'] },
+        else: { required: ['email'] },
         additionalProperties: false,
       },
     },
@@ -282,6 +303,414 @@ function registerTools(server) {
     async (_args, ctx) => {
       await sleep(100, ctx.signal);
       return text('Reconnection test completed successfully');
+    },
+  );
+}
+
+// Questions several 2026 tools ask (elicitation, sampling), with the keys the suite expects.
+const NAME_SCHEMA = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
+const askName = (ctx, key = 'user_name') =>
+  ctx.elicit({ message: 'What is your name?', requestedSchema: NAME_SCHEMA }, { key });
+const askCapital = (ctx) =>
+  ctx.sample(
+    {
+      messages: [{ role: 'user', content: { type: 'text', text: 'What is the capital of France?' } }],
+      maxTokens: 100,
+    },
+    { key: 'capital_question' },
+  );
+const sampledText = (r) => (r.content?.type === 'text' ? r.content.text : JSON.stringify(r.content));
+
+// ---- 2026-07-28: server-stateless (SEP-2575) ----------------------------------------------
+// Its diagnostic tools; the suite calls each with a raw POST and a 2026 envelope.
+
+/** A tool added by test_trigger_tool_change and a prompt added by test_trigger_prompt_change. */
+const DYNAMIC_TOOL = 'test_dynamic_tool';
+const DYNAMIC_PROMPT = 'test_dynamic_prompt';
+
+function registerStatelessDiagnostics(server) {
+  // sep-2575-server-rejects-undeclared-capability / -missing-capability-http-400: called with
+  // empty client capabilities, ctx.sample refuses with -32021 and
+  // data.requiredCapabilities = { sampling: {} } (HTTP 400), before anything is asked.
+  server.registerTool(
+    'test_missing_capability',
+    { description: 'Needs the client sampling capability (asks the client LLM)', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const r = await ctx.sample(
+        { messages: [{ role: 'user', content: { type: 'text', text: 'Say hello' } }], maxTokens: 20 },
+        { key: 'hello' },
+      );
+      return text(`LLM response: ${r.content?.type === 'text' ? r.content.text : ''}`);
+    },
+  );
+
+  // sep-2575-http-server-no-independent-requests-on-stream: asks the user mid-call. In a 2026
+  // request that is an input_required result (MRTR), never an elicitation/create request on the
+  // response stream; in a 2025 session it is a real server -> client request.
+  server.registerTool(
+    'test_streaming_elicitation',
+    { description: 'Asks the user for their name while it runs', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const r = await askName(ctx);
+      return text(`Hello, ${r.content?.name ?? 'stranger'}!`);
+    },
+  );
+
+  // sep-2575-server-no-log-without-loglevel: logs through ctx.log, which sends nothing to a 2026
+  // request whose envelope sets no logLevel; the suite wants the answer within 500 ms, so no pauses.
+  server.registerTool(
+    'test_logging_tool',
+    { description: 'Logs three info messages (sent only when the request asks for a logLevel)', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      await ctx.log('info', 'Tool execution started', 'conformance');
+      await ctx.log('info', 'Tool processing data', 'conformance');
+      await ctx.log('info', 'Tool execution completed', 'conformance');
+      return text('Tool with logging executed successfully');
+    },
+  );
+
+  // sep-2575-server-sends-subscription-ack, -tags-subscription-id, -honors-notification-filter,
+  // -sends-tools-list-changed-on-subscription: each call adds test_dynamic_tool, or removes it
+  // when present, so the tool list changes and open subscriptions/listen streams asking for
+  // toolsListChanged get notifications/tools/list_changed. The tool goes last: tools/list[0]
+  // and the order of the others stay the same (tools-list compares consecutive listings).
+  let dynamicTool;
+  server.registerTool(
+    'test_trigger_tool_change',
+    { description: `Adds the tool ${DYNAMIC_TOOL}, or removes it when present`, inputSchema: NO_ARGS },
+    () => {
+      if (dynamicTool) {
+        dynamicTool.remove();
+        dynamicTool = undefined;
+        return text(`Removed tool ${DYNAMIC_TOOL}`);
+      }
+      dynamicTool = server.registerTool(
+        DYNAMIC_TOOL,
+        { description: 'Added by test_trigger_tool_change', inputSchema: NO_ARGS },
+        () => text('Dynamic tool called'),
+      );
+      return text(`Added tool ${DYNAMIC_TOOL}`);
+    },
+  );
+
+  // sep-2575-server-sends-prompts-list-changed-on-subscription: the same for the prompt list.
+  let dynamicPrompt;
+  server.registerTool(
+    'test_trigger_prompt_change',
+    { description: `Adds the prompt ${DYNAMIC_PROMPT}, or removes it when present`, inputSchema: NO_ARGS },
+    () => {
+      if (dynamicPrompt) {
+        dynamicPrompt.remove();
+        dynamicPrompt = undefined;
+        return text(`Removed prompt ${DYNAMIC_PROMPT}`);
+      }
+      dynamicPrompt = server.registerPrompt(
+        DYNAMIC_PROMPT,
+        { title: 'Dynamic prompt', description: 'Added by test_trigger_prompt_change' },
+        () => ({ messages: [{ role: 'user', content: { type: 'text', text: 'A dynamic prompt.' } }] }),
+      );
+      return text(`Added prompt ${DYNAMIC_PROMPT}`);
+    },
+  );
+}
+
+// ---- 2026-07-28: input-required-result-* (SEP-2322, multi round-trip requests) -------------
+// Written as a user of erlmcp writes them: `await ctx.elicit(...)` (and ctx.sample,
+// ctx.listRoots) with the keys the suite expects. In a 2026 request an unanswered one makes the
+// request answer `input_required` (erlmcp seals what was gathered so far into requestState); the
+// client's retry runs the handler again from the top and the answers are found in place. Each
+// run decides from the retry's inputResponses and the verified requestState alone, so a retry
+// without an earlier round (missing-input-response, ignore-extra-params) works too. In a 2025
+// session the same calls are real server -> client requests.
+
+function registerInputRequiredTools(server) {
+  // basic-elicitation (key user_name), missing-input-response (a wrong key: asked again),
+  // result-type, ignore-extra-params (unknown keys ignored), validate-input (a malformed answer
+  // or inputResponses: null is -32602).
+  server.registerTool(
+    'test_input_required_result_elicitation',
+    { description: 'Asks the user for their name (elicitation, key user_name)', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const r = await askName(ctx);
+      return text(`Hello, ${r.content?.name ?? 'stranger'}!`);
+    },
+  );
+
+  // basic-sampling: one sampling/createMessage (key capital_question).
+  server.registerTool(
+    'test_input_required_result_sampling',
+    { description: 'Asks the client LLM for the capital of France (sampling)', inputSchema: NO_ARGS },
+    async (_args, ctx) => text(`LLM response: ${sampledText(await askCapital(ctx))}`),
+  );
+
+  // basic-list-roots: one roots/list (key client_roots).
+  server.registerTool(
+    'test_input_required_result_list_roots',
+    { description: "Lists the client's roots (roots/list)", inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const roots = await ctx.listRoots({ key: 'client_roots' });
+      return text(`Client roots: ${roots.map((r) => r.uri).join(', ') || '(none)'}`);
+    },
+  );
+
+  // request-state: the explicit form. The first run returns ctx.inputRequired with an input
+  // request and state of its own; erlmcp seals the state into requestState, and on the retry
+  // hands it back as ctx.requestState with the answer in ctx.inputResponses.
+  server.registerTool(
+    'test_input_required_result_request_state',
+    { description: 'Asks for a confirmation and carries its own state between rounds', inputSchema: NO_ARGS },
+    (_args, ctx) => {
+      // Explicit input requests' answers come unchecked: look before reading them.
+      const answer = ctx.inputResponses.confirm;
+      if (ctx.requestState?.step === 'confirm' && typeof answer?.action === 'string') {
+        return text(`state-ok: action=${answer.action}, confirmed=${answer.content?.ok === true}`);
+      }
+      return ctx.inputRequired({
+        inputRequests: {
+          confirm: ServerContext.inputRequest('elicitation/create', {
+            mode: 'form',
+            message: 'Please confirm',
+            requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+          }),
+        },
+        state: { step: 'confirm' },
+      });
+    },
+  );
+
+  // multiple-input-requests: three requests of the three kinds in one round. Started together
+  // (not awaited one by one), they are all asked in the same input_required result.
+  server.registerTool(
+    'test_input_required_result_multiple_inputs',
+    { description: 'Asks for a name, an LLM greeting and the roots at once', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const [name, greeting, roots] = await Promise.all([
+        askName(ctx),
+        ctx.sample(
+          { messages: [{ role: 'user', content: { type: 'text', text: 'Generate a greeting' } }], maxTokens: 50 },
+          { key: 'greeting' },
+        ),
+        ctx.listRoots({ key: 'client_roots' }),
+      ]);
+      return text(
+        `Hello, ${name.content?.name ?? 'stranger'}! Greeting: ${sampledText(greeting)}; roots: ${roots.length}`,
+      );
+    },
+  );
+
+  // multi-round: two questions asked one after the other, so two input_required rounds (each
+  // with fresh sealed requestState) before the result.
+  server.registerTool(
+    'test_input_required_result_multi_round',
+    { description: 'Asks for a name, then for a favourite colour', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const name = await ctx.elicit(
+        { message: 'Step 1: What is your name?', requestedSchema: NAME_SCHEMA },
+        { key: 'step1' },
+      );
+      const color = await ctx.elicit(
+        {
+          message: 'Step 2: What is your favorite color?',
+          requestedSchema: { type: 'object', properties: { color: { type: 'string' } }, required: ['color'] },
+        },
+        { key: 'step2' },
+      );
+      return text(`Hello, ${name.content?.name}! Your favorite color is ${color.content?.color}.`);
+    },
+  );
+
+  // tampered-state: a plain elicitation; erlmcp's requestState is authenticated (AES-GCM), so
+  // the suite's altered copy is refused with -32602.
+  server.registerTool(
+    'test_input_required_result_tampered_state',
+    { description: 'Asks for a confirmation (its requestState must come back unaltered)', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const r = await ctx.elicit(
+        {
+          message: 'Please confirm',
+          requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+        },
+        { key: 'confirm' },
+      );
+      return text(`Confirmed: ${r.content?.ok === true}`);
+    },
+  );
+
+  // capability-check: asks only through what this request's client declared (the suite
+  // declares sampling alone): elicitation if it can, else sampling, else no question at all.
+  server.registerTool(
+    'test_input_required_result_capabilities',
+    { description: 'Asks for input through a capability the client declared', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const caps = ctx.clientCapabilities;
+      if (caps.elicitation) return text(`Hello, ${(await askName(ctx)).content?.name ?? 'stranger'}!`);
+      if (caps.sampling) return text(`LLM response: ${sampledText(await askCapital(ctx))}`);
+      return text('The client declared neither elicitation nor sampling: nothing to ask');
+    },
+  );
+}
+
+function registerInputRequiredPrompt(server) {
+  // non-tool-request: MRTR on prompts/get (key user_context).
+  server.registerPrompt(
+    'test_input_required_result_prompt',
+    { title: 'Prompt asking for input', description: 'Asks the user which context to use, then builds the prompt' },
+    async (_args, ctx) => {
+      const r = await ctx.elicit(
+        {
+          message: 'What context should the prompt use?',
+          requestedSchema: { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] },
+        },
+        { key: 'user_context' },
+      );
+      return {
+        messages: [{ role: 'user', content: { type: 'text', text: `Use this context: ${r.content?.context}` } }],
+      };
+    },
+  );
+}
+
+// ---- 2026-07-28: http-custom-header-server-validation (SEP-2243) ---------------------------
+// The first tool with an x-mcp-header property: erlmcp checks the Mcp-Param-Region header
+// against arguments.region before the handler runs (-32020, HTTP 400 on any disagreement).
+function registerHeaderTool(server) {
+  server.registerTool(
+    'test_x_mcp_header',
+    {
+      description: 'Echoes a value mirrored into the Mcp-Param-Region header',
+      inputSchema: {
+        type: 'object',
+        properties: { region: { type: 'string', description: 'A region name', 'x-mcp-header': 'Region' } },
+        required: ['region'],
+      },
+    },
+    ({ region }) => text(`Region: ${region}`),
+  );
+}
+
+// ---- 2026-07-28: tasks-* (Tasks extension io.modelcontextprotocol/tasks, SEP-2663) ---------
+// Task creation is server-directed: a tool declaring `task:` support answers a client that
+// declared the extension on the request with a task (CreateTaskResult), which it polls with
+// tasks/get; `required` tools refuse other clients with -32021. Inside a task, ctx.elicit parks
+// the task as input_required until tasks/update answers, and ctx.signal is the task's
+// cancellation (tasks/cancel).
+
+function registerTaskTools(server) {
+  // tasks-lifecycle, tasks-request-headers, tasks-dispatch-and-envelope: a plain tool; never a task.
+  server.registerTool(
+    'greet',
+    {
+      description: 'Greets someone (always synchronous)',
+      inputSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+    },
+    ({ name }) => text(`Hello, ${name}!`),
+  );
+
+  // Most tasks-* scenarios: runs `seconds` seconds; a task for clients that take one,
+  // synchronous for the others (tasks-capability-negotiation). Cancelling the task aborts the wait.
+  server.registerTool(
+    'slow_compute',
+    {
+      description: 'Computes for the given number of seconds (a task when the client supports tasks)',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          seconds: { type: 'number', minimum: 0, description: 'How long to run' },
+          label: { type: 'string', description: 'A label echoed in the result' },
+        },
+        required: ['seconds'],
+      },
+      task: { support: 'optional' },
+    },
+    async ({ seconds, label }, ctx) => {
+      await sleep(seconds * 1000, ctx.signal);
+      return text(`Computed for ${seconds} s${label === undefined ? '' : ` (${label})`}`);
+    },
+  );
+
+  // tasks-lifecycle (a tool error is a completed task with isError), tasks-dispatch-and-envelope
+  // (server-directed creation), tasks-required-task-error (-32021 naming the extension for a
+  // client without it).
+  server.registerTool(
+    'failing_job',
+    {
+      description: 'A task that fails with a tool error after a second',
+      inputSchema: NO_ARGS,
+      task: { support: 'required' },
+    },
+    async (_args, ctx) => {
+      await sleep(1000, ctx.signal);
+      throw new Error('failing_job failed on purpose');
+    },
+  );
+
+  // tasks-lifecycle: a protocol error (an McpError) inside a task ends it `failed` with that error.
+  server.registerTool(
+    'protocol_error_job',
+    { description: 'A task that ends with a protocol error', inputSchema: NO_ARGS, task: { support: 'required' } },
+    async (_args, ctx) => {
+      await sleep(200, ctx.signal);
+      throw new McpError(McpErrorCode.INTERNAL_ERROR, 'protocol_error_job failed on purpose');
+    },
+  );
+
+  // tasks-mrtr-input, tasks-dispatch-and-envelope: one question inside the task (input_required
+  // until tasks/update answers it).
+  server.registerTool(
+    'confirm_delete',
+    {
+      description: 'Asks for a confirmation before deleting a file',
+      inputSchema: { type: 'object', properties: { filename: { type: 'string' } }, required: ['filename'] },
+      task: { support: 'optional' },
+    },
+    async ({ filename }, ctx) => {
+      const r = await ctx.elicit(
+        {
+          message: `Delete ${filename}?`,
+          requestedSchema: { type: 'object', properties: { confirm: { type: 'boolean' } }, required: ['confirm'] },
+        },
+        { key: 'confirm' },
+      );
+      const yes = r.action === 'accept' && r.content?.confirm === true;
+      return text(yes ? `Deleted ${filename}` : `Kept ${filename}`);
+    },
+  );
+
+  // tasks-mrtr-input (partial fulfilment): two questions pending at once.
+  server.registerTool(
+    'multi_input',
+    { description: 'Asks two questions at once', inputSchema: NO_ARGS, task: { support: 'optional' } },
+    async (_args, ctx) => {
+      const [name, confirm] = await Promise.all([
+        askName(ctx, 'name'),
+        ctx.elicit(
+          {
+            message: 'Confirm?',
+            requestedSchema: { type: 'object', properties: { confirm: { type: 'boolean' } }, required: ['confirm'] },
+          },
+          { key: 'confirm' },
+        ),
+      ]);
+      return text(`Name: ${name.content?.name}; confirmed: ${confirm.content?.confirm === true}`);
+    },
+  );
+
+  // tasks-mrtr-composition: input first, synchronously (MRTR, no task yet), then the rest as a
+  // task: start 'handler' runs the handler as a normal request until it returns ctx.runAsTask.
+  server.registerTool(
+    'test_tool_with_task',
+    {
+      description: 'Asks for a name, then greets in a task',
+      inputSchema: NO_ARGS,
+      task: { support: 'required', start: 'handler' },
+    },
+    async (_args, ctx) => {
+      const r = await askName(ctx);
+      const name = r.content?.name ?? 'stranger';
+      return ctx.runAsTask(async (taskCtx) => {
+        await sleep(200, taskCtx.signal);
+        return text(`Hello, ${name}!`);
+      });
     },
   );
 }
@@ -397,10 +826,22 @@ function registerPrompts(server) {
 
 /** The conformance suite's "everything" server on erlmcp's McpServer. */
 export function createEverythingServer() {
-  const server = new McpServer({ name: 'erlmcp-conformance-everything', version: '1.0.0' });
+  const server = new McpServer(
+    { name: 'erlmcp-conformance-everything', version: '1.0.0' },
+    // Tasks finished or abandoned by a scenario (a confirm_delete left input_required) are
+    // forgotten after five minutes; the suite polls tasks/get every 100-200 ms.
+    { tasks: { ttlMs: 300_000, pollIntervalMs: 200 } },
+  );
+  // Registration order is tools/list order: test_simple_text stays first (http-header-validation
+  // calls tools/list[0] with no arguments).
   registerTools(server);
+  registerStatelessDiagnostics(server);
+  registerInputRequiredTools(server);
+  registerHeaderTool(server);
+  registerTaskTools(server);
   registerResources(server);
   registerPrompts(server);
+  registerInputRequiredPrompt(server);
   return server;
 }
 
