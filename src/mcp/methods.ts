@@ -88,7 +88,12 @@ export function methodTables(parts: MethodParts, pages: ListPages): { session: T
         .get(kind, ctx.stateless)
         .get(cursorKey(params), () => (ctx.stateless ? shaper.cacheable(page(params), hints.lists) : page(params)));
 
-  const toolsList = list('tools', (params) => t.list(params, size));
+  const toolsList = (params: Record<string, unknown>, ctx: ServerContext): RawResult =>
+    pages
+      .get('tools', ctx.stateless)
+      .get(cursorKey(params), () =>
+        ctx.stateless ? shaper.cacheable(t.list(params, size), hints.lists) : t.list(params, size, true),
+      );
   const promptsList = list('prompts', (params) => p.list(params, size));
   const templatesList = list('resourceTemplates', (params) => r.listTemplates(params, size));
   const staticResources = list('resources', (params) => r.listStatic(params, size));
@@ -108,7 +113,17 @@ export function methodTables(parts: MethodParts, pages: ListPages): { session: T
     // Tasks extension: server-directed. A client that can take a task gets one; a required-task
     // tool refuses one that cannot (-32021) before its handler runs.
     const allowed = tasks.allowed(ctx);
-    if (!allowed && support.support === 'required') throw tasks.refuse(call.name);
+    if (!allowed && support.support === 'required') {
+      // A 2025 session cannot have the extension at all (its tools/list leaves such tools out).
+      if (!ctx.stateless) {
+        throw new McpError(
+          ErrorCode.INVALID_PARAMS,
+          `Unknown tool: ${call.name} runs only as a task (the Tasks extension of MCP 2026-07-28), which 2025 sessions cannot use`,
+          { name: call.name },
+        );
+      }
+      throw tasks.refuse(call.name);
+    }
     if (allowed && (support.start ?? 'call') === 'call') {
       return tasks.start(ctx, support, (taskCtx) => runDirect(input, taskCtx, () => t.invoke(call, taskCtx)));
     }

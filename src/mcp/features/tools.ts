@@ -73,6 +73,7 @@ export interface RegisteredTool {
 export class ToolSet {
   readonly #entries = new Map<string, Entry>();
   #listed: Tool[] | undefined;
+  #listedForSessions: Tool[] | undefined;
   readonly #changed: () => void;
 
   constructor(onChange: () => void) {
@@ -139,6 +140,7 @@ export class ToolSet {
 
   #touch(): void {
     this.#listed = undefined;
+    this.#listedForSessions = undefined;
     this.#changed();
   }
 
@@ -154,10 +156,23 @@ export class ToolSet {
     return e?.enabled ? e.headerParams : undefined;
   }
 
-  /** `tools/list`: enabled tools in registration order, paginated. */
-  list(params: Record<string, unknown>, pageSize: number): { tools: Tool[]; nextCursor?: string } {
-    if (!this.#listed) this.#listed = [...this.#entries.values()].filter((e) => e.enabled).map((e) => e.tool);
-    const { page, nextCursor } = paginate(this.#listed, cursorOf(params), pageSize);
+  /**
+   * `tools/list`: enabled tools in registration order, paginated. For a 2025 session
+   * (`forSessions`) tools that run only as tasks are left out: the Tasks extension does not
+   * exist in that era, so such a session could never call them.
+   */
+  list(params: Record<string, unknown>, pageSize: number, forSessions = false): { tools: Tool[]; nextCursor?: string } {
+    let listed: Tool[];
+    if (forSessions) {
+      this.#listedForSessions ??= [...this.#entries.values()]
+        .filter((e) => e.enabled && e.task?.support !== 'required')
+        .map((e) => e.tool);
+      listed = this.#listedForSessions;
+    } else {
+      this.#listed ??= [...this.#entries.values()].filter((e) => e.enabled).map((e) => e.tool);
+      listed = this.#listed;
+    }
+    const { page, nextCursor } = paginate(listed, cursorOf(params), pageSize);
     return nextCursor === undefined ? { tools: page } : { tools: page, nextCursor };
   }
 

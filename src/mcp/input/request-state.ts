@@ -31,8 +31,11 @@ export interface StatePayload {
   answers: Record<string, unknown>;
   /** The handler's own state (`ctx.inputRequired({ state })`), if any. */
   state?: unknown;
-  /** Keys asked in the round that sealed it: the only keys of the retry's answers kept. */
-  asked?: string[];
+  /**
+   * What the round that sealed it asked, key -> method: the only keys of the retry's answers
+   * kept, each checked against its method's result shape.
+   */
+  asked?: Record<string, string>;
 }
 
 const VERSION = 1;
@@ -140,7 +143,11 @@ export class RequestStateCodec {
       answers: typeof doc.a === 'object' && doc.a !== null ? (doc.a as Record<string, unknown>) : {},
     };
     if (doc.s !== undefined) out.state = doc.s;
-    if (Array.isArray(doc.q)) out.asked = doc.q.filter((k): k is string => typeof k === 'string');
+    if (typeof doc.q === 'object' && doc.q !== null && !Array.isArray(doc.q)) {
+      const asked: Record<string, string> = {};
+      for (const [k, m] of Object.entries(doc.q as Record<string, unknown>)) if (typeof m === 'string') asked[k] = m;
+      out.asked = asked;
+    }
     return out;
   }
 }

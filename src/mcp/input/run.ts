@@ -16,10 +16,10 @@
 
 import { ErrorCode, McpError } from '../jsonrpc.js';
 import type { ServerContext } from '../server-context.js';
-import type { InputRequests, InputRequiredResult } from '../types.js';
+import type { InputRequest, InputRequests, InputRequiredResult } from '../types.js';
 import { InputRequired } from './input-required.js';
 import { bindingOf, type RequestStateCodec } from './request-state.js';
-import { inputResponsesOf } from './responses.js';
+import { checkedAnswer, inputResponsesOf } from './responses.js';
 import { InputRound } from './round.js';
 
 /** What the loop needs from the server. */
@@ -35,18 +35,25 @@ function isPromise(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
 }
 
-/** Keys answered in earlier rounds are carried; of a retry's answers, only keys that were asked. */
+/**
+ * Keys answered in earlier rounds are carried; of a retry's answers only the keys that were
+ * asked are kept, each checked against the result shape of what was asked (-32602 naming the
+ * key), so a handler reading `ctx.inputResponses` directly gets checked answers too.
+ */
 function mergeAnswers(
   carried: Record<string, unknown>,
-  asked: readonly string[] | undefined,
+  asked: Readonly<Record<string, string>> | undefined,
   given: Record<string, unknown> | undefined,
 ): Record<string, unknown> {
   if (given === undefined) return carried;
   const out: Record<string, unknown> = { ...carried };
   if (asked === undefined) {
     for (const [k, v] of Object.entries(given)) out[k] = v;
-  } else {
-    for (const k of asked) if (Object.hasOwn(given, k)) out[k] = given[k];
+    return out;
+  }
+  for (const [k, method] of Object.entries(asked)) {
+    if (!Object.hasOwn(given, k)) continue;
+    out[k] = checkedAnswer(k, { method: method as InputRequest['method'], params: {} }, given[k]);
   }
   return out;
 }
@@ -99,7 +106,7 @@ class StatelessRun {
       {
         answers: round.answers as Record<string, unknown>,
         state: explicit ? explicit.state : round.state,
-        asked: Object.keys(inputRequests),
+        asked: Object.fromEntries(Object.entries(inputRequests).map(([k, r]) => [k, r.method])),
       },
       this.#bindingOf(),
     );
@@ -140,7 +147,9 @@ async function fulfil(host: InputHost, ctx: ServerContext, run: () => unknown, f
       throw new McpError(ErrorCode.INTERNAL_ERROR, `the handler still needs input after ${host.maxRounds} rounds`);
     }
     const entries = Object.entries(out.inputRequests);
-    const got = await Promise.all(entries.map(([key, r]) => ctx.input.ask(key, r, ctx)));
+    const got = await Promise.all(
+      entries.map(async ([key, r]) => checkedAnswer(key, r, await ctx.input.ask(key, r, ctx))),
+    );
     answers = { ...answers };
     entries.forEach(([key], i) => {
       answers[key] = got[i];
