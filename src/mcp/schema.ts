@@ -57,6 +57,33 @@ export function dialectOf(schema: Schema): Dialect {
   );
 }
 
+/**
+ * Bounds on a schema's size (MCP 2026-07-28: implementations SHOULD bound composition cost):
+ * a schema nested deeper or holding more subschemas than this is refused at registration, so
+ * no schema can make validating one call cost more than a few thousand node visits.
+ */
+export const MAX_SCHEMA_DEPTH = 64;
+export const MAX_SCHEMA_NODES = 10_000;
+
+/** ERR_INVALID_ARG when `schema` is deeper or larger than the bounds above. */
+function checkBounds(schema: JsonSchema): void {
+  let nodes = 0;
+  const walk = (v: unknown, depth: number): void => {
+    if (typeof v !== 'object' || v === null) return;
+    if (depth > MAX_SCHEMA_DEPTH) {
+      throw new ErlmcpError('ERR_INVALID_ARG', `Invalid JSON Schema: nested deeper than ${MAX_SCHEMA_DEPTH} levels`);
+    }
+    if (++nodes > MAX_SCHEMA_NODES) {
+      throw new ErlmcpError(
+        'ERR_INVALID_ARG',
+        `Invalid JSON Schema: more than ${MAX_SCHEMA_NODES} subschemas and values`,
+      );
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) walk(child, depth + 1);
+  };
+  walk(schema, 0);
+}
+
 const AJV_OPTIONS: Options = {
   // Tool schemas in the wild carry unknown keywords and formats: tolerate them, do not fail.
   strict: false,
@@ -107,8 +134,9 @@ export class SchemaValidator {
   /**
    * The validator for `schema`, compiled on first use and cached by object identity.
    * @throws ErlmcpError `ERR_INVALID_ARG` when `schema` is not an object or boolean, names an
-   *   unsupported `$schema`, or is not a valid schema (the message carries ajv's reason, e.g. an
-   *   unknown `type` or an unresolvable `$ref`).
+   *   unsupported `$schema`, is deeper or larger than MAX_SCHEMA_DEPTH / MAX_SCHEMA_NODES, or is
+   *   not a valid schema (the message carries ajv's reason, e.g. an unknown `type`, or a `$ref`
+   *   that does not resolve inside the schema: network `$ref`s are never fetched).
    */
   compile(schema: Schema): Validate {
     if (schema === true) return ACCEPT_ALL;
@@ -121,6 +149,7 @@ export class SchemaValidator {
     }
     const cached = this.#cache.get(schema);
     if (cached) return cached;
+    checkBounds(schema);
     const ajv = dialectOf(schema) === 'draft-07' ? this.#draft07() : this.#draft2020();
     let fn: AjvValidate;
     try {

@@ -2,7 +2,7 @@ import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErlmcpError } from '../../src/core/errors.js';
-import { compileSchema, dialectOf, SchemaValidator } from '../../src/mcp/schema.js';
+import { compileSchema, dialectOf, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, SchemaValidator } from '../../src/mcp/schema.js';
 
 const ECHO = {
   type: 'object',
@@ -279,5 +279,26 @@ describe('SchemaValidator: compile once', () => {
     expect(compileSchema(schema)).toBe(shared);
     expect(shared(1)).toEqual({ ok: true });
     expect(shared(1.5, 'structuredContent')).toEqual({ ok: false, message: 'structuredContent must be integer' });
+  });
+});
+
+describe('bounds (MCP 2026-07-28: no network $ref, bounded composition)', () => {
+  it('refuses a $ref to the network instead of fetching it', () => {
+    const v = new SchemaValidator();
+    expect(() => v.compile({ type: 'object', properties: { a: { $ref: 'https://example.com/schema.json' } } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG' }),
+    );
+  });
+
+  it('refuses schemas nested deeper than MAX_SCHEMA_DEPTH', () => {
+    let deep: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < MAX_SCHEMA_DEPTH; i++) deep = { allOf: [deep] };
+    expect(() => new SchemaValidator().compile(deep)).toThrow(/nested deeper than 64 levels/);
+  });
+
+  it('refuses schemas with more than MAX_SCHEMA_NODES subschemas, accepts one just under', () => {
+    const wide = (n: number) => ({ anyOf: Array.from({ length: n }, () => ({ type: 'string' })) });
+    expect(() => new SchemaValidator().compile(wide(MAX_SCHEMA_NODES))).toThrow(/more than 10000 subschemas/);
+    expect(new SchemaValidator().compile(wide(4_000))('x').ok).toBe(true);
   });
 });
