@@ -168,8 +168,15 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
       );
     }
     const related = options?.relatedRequestId;
-    const ex = related === undefined ? undefined : this.#exchanges.get(related as number);
-    if (ex === undefined || ex.res.destroyed) return SENT; // its request is gone: nothing to attach it to
+    if (related === undefined) {
+      // No stream exists outside a request in 2026 (no GET stream): refuse rather than drop.
+      return Promise.reject(
+        new ErlmcpError('ERR_TRANSPORT', 'a stateless channel carries only messages tied to one of its requests'),
+      );
+    }
+    const ex = this.#exchanges.get(related as number);
+    // Its request is over (answered or cancelled): the spec says nothing more may be sent for it.
+    if (ex === undefined || ex.res.destroyed) return SENT;
     this.#stream(ex).write(sseEvent(encodeMessage(message)));
     return SENT;
   }
