@@ -568,6 +568,41 @@ describe('2026: input_required results', () => {
   });
 });
 
+describe("2026: requestState size is the client's business, not a server fault", () => {
+  // The sealed state holds the client's answers. A client that sends answers too big to seal is
+  // making a bad request: answering it -32603 (internal error) counts as a server failure for
+  // the global circuit breaker, so one client could open the breaker for every client.
+  it('oversized inputResponses on a first request: refused as invalid params, the breaker stays closed', async () => {
+    const s = newServer();
+    const bad = await eraClient(s);
+    const good = await eraClient(s);
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await callTool(bad, i, 'greet', { inputResponses: { junk: 'x'.repeat(70_000) } }, ELICIT_CAPS);
+      codes.push(r.error?.code);
+    }
+    expect(s.gate.breaker.state).toBe('closed');
+    expect((await callTool(good, 'g', 'stateOnly')).result?.resultType).toBe('input_required');
+    expect(codes).toEqual([-32602, -32602, -32602, -32602, -32602, -32602]);
+  });
+
+  it('an oversized answer to an asked key in a multi-round request: refused as invalid params, the breaker stays closed', async () => {
+    const s = newServer();
+    const c = await eraClient(s);
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r1 = await callTool(c, `r1-${i}`, 'chain');
+      const r2 = await callTool(c, `r2-${i}`, 'chain', {
+        inputResponses: { 'elicitation-1': accept({ name: 'x'.repeat(70_000) }) },
+        requestState: r1.result.requestState,
+      });
+      codes.push(r2.error?.code);
+    }
+    expect(s.gate.breaker.state).toBe('closed');
+    expect(codes).toEqual([-32602, -32602, -32602, -32602, -32602, -32602]);
+  });
+});
+
 describe('2025 session: the same handlers make real server -> client requests', () => {
   async function connected(server: McpServer, setup: (c: McpClient) => void): Promise<McpClient> {
     const client = new McpClient({ name: 'legacy', version: '1.0.0' });
