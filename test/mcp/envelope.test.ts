@@ -272,6 +272,44 @@ describe('checkModernRequest: the HTTP ladder in order', () => {
   });
 });
 
+// check.ts documents the order "a malformed envelope (-32602), then the HTTP headers against
+// the body (-32020), then the protocol version (-32022)". A required key of the wrong type is as
+// malformed as a missing one; only the optional fields come after the version.
+describe('checkModernRequest: required keys of the wrong type are rung 1 too', () => {
+  it('a protocolVersion that is not a string is -32602, whatever the header says', () => {
+    const r = refusal(
+      checkModernRequest(
+        'tools/list',
+        { _meta: { [PV]: 20260728, [CAPS]: {} } },
+        headersFor('tools/list', undefined, { 'mcp-protocol-version': '20260728' }),
+        NO_HEADER_PARAMS,
+      ),
+    );
+    expect([r.code, r.httpStatus]).toEqual([-32602, 400]);
+  });
+
+  it('clientCapabilities that is not an object is -32602 before a header mismatch or an unsupported version', () => {
+    const mismatch = refusal(
+      checkModernRequest(
+        'tools/list',
+        { _meta: { [PV]: V2026, [CAPS]: 'none' } },
+        headersFor('tools/list', undefined, { 'mcp-protocol-version': '2025-11-25' }),
+        NO_HEADER_PARAMS,
+      ),
+    );
+    expect(mismatch.code).toBe(-32602);
+    const unsupported = refusal(
+      checkModernRequest(
+        'tools/list',
+        { _meta: { [PV]: '2099-01-01', [CAPS]: 'none' } },
+        headersFor('tools/list', undefined, { 'mcp-protocol-version': '2099-01-01' }),
+        NO_HEADER_PARAMS,
+      ),
+    );
+    expect(unsupported.code).toBe(-32602);
+  });
+});
+
 describe('the ladder through a ServerSession (a memory connection that never initialized)', () => {
   const servers: McpServer[] = [];
   afterEach(async () => {
