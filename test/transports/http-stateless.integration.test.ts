@@ -677,6 +677,29 @@ describe('subscriptions/listen over HTTP', () => {
     expect(h.server.gate.admission.globalDepth).toBe(0);
   });
 
+  it('log messages never travel on a listen stream, whatever the listen or the server sends', async () => {
+    const h = await serve();
+    const r = await post(h.port, listenBody('quiet', { toolsListChanged: true }), {});
+    await r.next();
+    await until(() => h.server.subscriptions === 1);
+    // A 2025 session that wants every level, and a broadcast log: neither reaches the listen.
+    const sid = await initialize2025(h.port);
+    h.server.sendLog('error', 'for 2025 sessions');
+    const chatty = await post(
+      h.port,
+      request2026('c', 'tools/call', { name: 'chatty' }, { meta: { [LOG_LEVEL]: 'debug' } }),
+    );
+    expect((await chatty.messages()).filter((m) => m.method === 'notifications/message').length).toBe(5);
+    h.server.registerTool('marker', {}, () => text('m'));
+    expect(await r.next()).toEqual({
+      jsonrpc: '2.0',
+      method: 'notifications/tools/list_changed',
+      params: { _meta: { [SUB_ID]: 'quiet' } },
+    });
+    expect(sid).toMatch(/^[0-9a-f-]{36}$/);
+    r.close();
+  });
+
   it('two listens of two clients with the same id: each stream gets only its own', async () => {
     const h = await serve();
     const a = await post(h.port, listenBody(1, { toolsListChanged: true }));
