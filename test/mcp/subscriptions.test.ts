@@ -228,6 +228,25 @@ describe('subscriptions/listen', () => {
     expect(c.inbox).toEqual([]);
   });
 
+  // A cancellation that arrives while the listen is still sending its acknowledgement (both
+  // read in one chunk, as on stdio) must free it as well: a listen that is gone but still
+  // counted holds a place of maxSubscriptions until the server stops.
+  it('a listen cancelled before its acknowledgement went out is freed too', async () => {
+    const s = newServer({ subscriptions: { maxSubscriptions: 1 } });
+    const c = await eraClient(s);
+    listen(c, 'gone', { resourceSubscriptions: ['file:///config.json'] });
+    c.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'gone' } });
+    await c.settle();
+    expect(s.inFlight).toBe(0);
+    await until(() => s.subscriptions === 0, 2_000, 'the cancelled listen to be freed').catch(() => {});
+    expect(s.subscriptions).toBe(0);
+    // Its place can be taken again.
+    listen(c, 'next', { toolsListChanged: true });
+    await c.settle();
+    expect(c.inbox.filter((m) => m.id === 'next')).toEqual([]);
+    expect(c.takeNotifications().map((n) => n.params._meta[SUB_ID])).toEqual(['gone', 'next']);
+  });
+
   it('the connection closing frees every listen on it', async () => {
     const s = newServer();
     const c = await eraClient(s);

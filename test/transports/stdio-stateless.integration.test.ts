@@ -210,6 +210,38 @@ describe('stdio: raw bytes', () => {
   });
 });
 
+describe('stdio: a listen cancelled in the same read', () => {
+  // On stdio a client that opens a listen and cancels it at once can have both lines read in
+  // one chunk: the cancellation then arrives while the listen is sending its acknowledgement.
+  it('is freed: the server holds no subscription for it', async () => {
+    const child = spawn(process.execPath, [FIXTURE], { stdio: ['pipe', 'pipe', 'ignore'] });
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d: string) => {
+        out += d;
+      });
+      const lines = [
+        request2026('L', 'subscriptions/listen', { notifications: { resourceSubscriptions: ['file:///config.json'] } }),
+        { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'L' } },
+      ];
+      child.stdin.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+      await until(() => out.includes('acknowledged'), 10_000);
+      child.stdin.write(`${JSON.stringify(request2026('ev', 'tools/call', { name: 'events' }))}\n`);
+      await until(() => out.includes('"id":"ev"'), 10_000);
+      const ev = out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .find((m) => m.id === 'ev');
+      expect(JSON.parse(ev.result.content[0].text).subscriptions).toBe(0);
+    } finally {
+      child.stdin.end();
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    }
+  });
+});
+
 describe('stdio: request-scoped progress and logging', () => {
   it('nothing without logLevel / progressToken; with them, filtered logs and progress precede the answer', async () => {
     const c = await spawnServer();
