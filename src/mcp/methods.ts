@@ -62,9 +62,12 @@ export class ListPages {
   }
 }
 
+/** The page cache key: the cursor; a cursor that is not a string is -32602 before any cache. */
 function cursorKey(params: Record<string, unknown>): string {
   const c = params.cursor;
-  return typeof c === 'string' ? c : '';
+  if (c === undefined || c === null) return '';
+  if (typeof c !== 'string') throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "cursor" must be a string');
+  return c;
 }
 
 /** The 2026 spelling of resource-not-found: -32602 with `data.uri` (2025 used -32002). */
@@ -180,13 +183,19 @@ export function methodTables(parts: MethodParts, pages: ListPages): { session: T
     } catch (err) {
       notFoundStateless(err);
     }
-    const cache = resolved.cache ?? hints.read;
+    // What the resource sets of its hints, the server's read hints for the rest.
+    const cache = resolved.cache === undefined ? hints.read : { ...hints.read, ...resolved.cache };
     // input_required results are not cacheable (SEP-2549): only complete ones get hints.
     const dress = (out: unknown): unknown =>
       out === null || typeof out !== 'object' || (out as { resultType?: unknown }).resultType === 'input_required'
         ? out
         : shaper.cacheable(out as Record<string, unknown>, cache);
-    const out = runWithInput(input, ctx, params, resolved.read);
+    let out: unknown;
+    try {
+      out = runWithInput(input, ctx, params, resolved.read);
+    } catch (err) {
+      notFoundStateless(err);
+    }
     if (out instanceof Promise) return out.then(dress, notFoundStateless);
     return dress(out);
   };

@@ -96,6 +96,8 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
   readonly #clients = new Map<string, StatelessHttpTransport>();
   readonly #clientIdleMs: number;
   readonly #maxClients: number;
+  /** Tells this listener's channels from another's (one McpServer may sit behind several). */
+  readonly #channelPrefix = `client:${(++listeners).toString(36)}:`;
   readonly #sweep: NodeJS.Timeout;
   #closed = false;
 
@@ -262,16 +264,30 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     res.end();
   }
 
-  /** The session for `sid`, or null after answering 400 (bad protocol version) or 404. */
-  #lookup(req: IncomingMessage, res: ServerResponse, sid: string): StreamableHttpServerTransport | null {
+  /**
+   * The session for `sid`, or null after answering 400 (bad protocol version) or 404; `id` is
+   * the id of the request the POST carried (null for GET/DELETE), echoed in the refusal.
+   */
+  #lookup(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sid: string,
+    id: RequestId | null = null,
+  ): StreamableHttpServerTransport | null {
     const version = req.headers['mcp-protocol-version'];
     if (!protocolVersionOk(version)) {
-      reject(res, 400, ErrorCode.INVALID_REQUEST, `Bad Request: unsupported MCP-Protocol-Version ${String(version)}`);
+      reject(
+        res,
+        400,
+        ErrorCode.INVALID_REQUEST,
+        `Bad Request: unsupported MCP-Protocol-Version ${String(version)}`,
+        id,
+      );
       return null;
     }
     const session = this.#sessions.get(sid);
     if (session === undefined) {
-      reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session');
+      reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session', id);
       return null;
     }
     return session;
@@ -301,9 +317,10 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       return;
     }
     let session: StreamableHttpServerTransport | null = null;
+    const id = idOf(value);
     const sid = single(req.headers['mcp-session-id']);
     if (sid !== undefined) {
-      session = this.#lookup(req, res, sid);
+      session = this.#lookup(req, res, sid, id);
       if (session === null) return;
     }
     if (session === null) {
@@ -312,7 +329,8 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
           res,
           400,
           ErrorCode.INVALID_REQUEST,
-          'Bad Request: Mcp-Session-Id header is required (only an initialize request may come without one)',
+          'Bad Request: Mcp-Session-Id header is required (only an initialize request may come without one; an MCP 2026-07-28 request needs its _meta envelope)',
+          id,
         );
         return;
       }
@@ -320,7 +338,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       if (session === null) return;
     }
     if (session.closed) {
-      reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session');
+      reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session', id);
       return;
     }
     session.acceptPost(reader.req, res, value);
@@ -429,7 +447,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
         );
         return;
       }
-      channel = new StatelessHttpTransport(key, this);
+      channel = new StatelessHttpTransport(key, this.#channelPrefix, this);
       this.#clients.set(key, channel);
       try {
         const out = onclient(channel);
@@ -460,6 +478,8 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     for (const c of self.#clients.values()) if (c.isIdle(now, clientIdleMs)) void c.close();
   }
 }
+
+let listeners = 0;
 
 function isModernHeader(value: string | string[] | undefined): boolean {
   return typeof value === 'string' && MODERN_PROTOCOL_VERSIONS.includes(value);

@@ -89,7 +89,7 @@ export function statelessStatus(error: JsonRpcErrorObject, override: number | un
  * before the answer cancels the request (the 2026 way to cancel over HTTP).
  */
 export class StatelessHttpTransport implements Transport, SseStreamOwner {
-  /** `client:<key>`: names the client in the gate's registry. */
+  /** `client:<listener>:<key>`: names the client in the gate's registry. */
   readonly sessionId: string;
   readonly stateless = true;
   /** The client key (its address). */
@@ -106,10 +106,10 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
   #started = false;
   #early: [unknown, MessageExtra][] | null = null;
 
-  /** @internal Created by the listener. */
-  constructor(key: string, host: ChannelHost) {
+  /** @internal Created by the listener; `prefix` names the listener (`client:<n>:`). */
+  constructor(key: string, prefix: string, host: ChannelHost) {
     this.key = key;
-    this.sessionId = `client:${key}`;
+    this.sessionId = `${prefix}${key}`;
     this.#host = host;
     this.lastActive = Date.now();
   }
@@ -138,6 +138,9 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
     if (kind === Kind.NOTIFICATION) {
       res.writeHead(202);
       res.end();
+      // Over HTTP closing a request's stream is its cancel, and this channel renumbered its
+      // requests: a posted notifications/cancelled could only name some other request. Dropped.
+      if ((value as { method: string }).method === 'notifications/cancelled') return;
       this.#deliver(value, { requestInfo: { headers: req.headers }, requestHeaders: req.headers });
       return;
     }

@@ -34,12 +34,12 @@ function flip(sealed: string, byte: number): string {
 describe('RequestStateCodec', () => {
   const binding = bindingOf('tools/call', { name: 'book', arguments: { city: 'Oslo', n: 2 } }, undefined);
 
-  it('round-trips answers, state and the asked keys', () => {
+  it('round-trips answers, state and what each asked key asked for', () => {
     const codec = new RequestStateCodec({ key: KEY });
     const payload = {
       answers: { 'elicitation-1': { action: 'accept', content: { ok: true } } },
       state: { step: 2 },
-      asked: ['x', 'y'],
+      asked: { x: 'elicitation/create', y: 'sampling/createMessage' },
     };
     const sealed = codec.seal(payload, binding, T0);
     expect(typeof sealed).toBe('string');

@@ -34,6 +34,13 @@ export function checkModernRequest(
   }
   const missing = [META_PROTOCOL_VERSION, META_CLIENT_CAPABILITIES].filter((k) => !(k in meta));
   if (missing.length > 0) return envelopeError(`${missing.join(', ')}: missing`);
+  // A required key of the wrong type is as malformed as a missing one: rung 1 too.
+  if (typeof meta[META_PROTOCOL_VERSION] !== 'string')
+    return envelopeError(`${META_PROTOCOL_VERSION} must be a string`);
+  const caps = meta[META_CLIENT_CAPABILITIES];
+  if (typeof caps !== 'object' || caps === null || Array.isArray(caps)) {
+    return envelopeError(`${META_CLIENT_CAPABILITIES} must be an object`);
+  }
   if (headers !== undefined) {
     const v = checkVersionHeader(headers, meta[META_PROTOCOL_VERSION]);
     if (v) return v;

@@ -16,6 +16,10 @@ const SENTINEL_END = '?=';
 // Canonical base64 with padding: the SEP-2243 test table rejects unpadded or non-alphabet values.
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+// Visible ASCII, space and tab.
+const SAFE_VALUE = /^[\t\x20-\x7e]*$/;
+// An integer as a decimal string, with an all-zero fraction allowed ("42", "-7", "42.0").
+const DECIMAL_INTEGER = /^-?\d+(?:\.0+)?$/;
 
 /** -32020 with HTTP 400. */
 export function headerMismatch(detail: string): McpError {
@@ -33,7 +37,11 @@ function single(h: Headers, name: string): string | undefined {
  * valid UTF-8 (the caller answers -32020).
  */
 export function decodeHeaderValue(value: string): string | undefined {
-  if (!(value.startsWith(SENTINEL_START) && value.endsWith(SENTINEL_END))) return value;
+  if (!(value.startsWith(SENTINEL_START) && value.endsWith(SENTINEL_END))) {
+    // A literal value must be safe plain ASCII (RFC 9110 field-value characters); anything else
+    // must come base64-encoded. (Node hands raw header bytes over as latin1 code units.)
+    return SAFE_VALUE.test(value) ? value : undefined;
+  }
   if (value.length < SENTINEL_START.length + SENTINEL_END.length) return undefined;
   const b64 = value.slice(SENTINEL_START.length, value.length - SENTINEL_END.length);
   if (!BASE64.test(b64)) return undefined;
@@ -203,7 +211,7 @@ export function checkParamHeaders(
 function matches(header: string, body: string | number | boolean): boolean {
   if (typeof body === 'string') return header === body;
   if (typeof body === 'boolean') return header === (body ? 'true' : 'false');
-  // Integers compare numerically ("42.0" and 42 agree), as the spec suggests.
-  const n = Number(header);
-  return header.trim() !== '' && Number.isFinite(n) && n === body;
+  // Integers compare numerically ("42.0" and 42 agree), as the spec suggests, but only written
+  // in decimal: "0x2A" is not how a client spells 42.
+  return DECIMAL_INTEGER.test(header) && Number(header) === body;
 }

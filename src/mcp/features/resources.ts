@@ -51,7 +51,7 @@ export interface ResourceTemplateConfig extends ResourceConfig {
 interface Static {
   resource: Resource;
   read: ReadResourceHandler;
-  cache: CacheHints | undefined;
+  cache: Partial<CacheHints> | undefined;
 }
 
 interface Templated {
@@ -60,18 +60,25 @@ interface Templated {
   read: ReadTemplateHandler;
   list: ResourceTemplateConfig['list'];
   complete: Record<string, Completer> | undefined;
-  cache: CacheHints | undefined;
+  cache: Partial<CacheHints> | undefined;
 }
 
-/** A resolved `resources/read`: the read to run and the resource's own caching hints. */
+/** A resolved `resources/read`: the read to run and the resource's own caching hints (what it sets of them). */
 export interface ResolvedRead {
   read: () => ReadResourceResult | InputRequired | Promise<ReadResourceResult | InputRequired>;
-  cache: CacheHints | undefined;
+  cache: Partial<CacheHints> | undefined;
 }
 
 /** A handle to remove a registered resource or template. */
 export interface RegisteredResource {
   remove(): void;
+}
+
+/** A resource's own hints, checked now (ERR_INVALID_ARG) and kept partial: the server fills the rest at read time. */
+function checkedHints(what: string, partial: Partial<CacheHints> | undefined): Partial<CacheHints> | undefined {
+  if (partial === undefined) return undefined;
+  cacheHints(what, partial);
+  return Object.freeze({ ...partial });
 }
 
 function describe<T extends object>(base: T, config: ResourceConfig): T {
@@ -102,7 +109,7 @@ export class ResourceSet {
     if (typeof name !== 'string' || name.length === 0) throw invalidArg('resource name must be a non-empty string');
     if (this.#static.has(uri)) throw invalidArg(`resource ${JSON.stringify(uri)} is already registered`);
     if (typeof read !== 'function') throw invalidArg(`resource ${JSON.stringify(uri)} needs a read function`);
-    const cache = config.cache === undefined ? undefined : cacheHints(`resource ${uri} cache`, config.cache);
+    const cache = checkedHints(`resource ${uri} cache`, config.cache);
     this.#static.set(uri, { resource: describe({ uri, name }, config), read, cache });
     this.#changed();
     return { remove: () => this.#static.delete(uri) && this.#changed() };
@@ -126,7 +133,7 @@ export class ResourceSet {
       read,
       list,
       complete,
-      cache: cache === undefined ? undefined : cacheHints(`template ${uriTemplate} cache`, cache),
+      cache: checkedHints(`template ${uriTemplate} cache`, cache),
     });
     this.#changed();
     return { remove: () => this.#templates.delete(uriTemplate) && this.#changed() };

@@ -2,6 +2,7 @@ import type { InputRequests } from '../types.js';
 import { type InputChannel, InputPending } from './channel.js';
 
 const noop = (): void => {};
+const EMPTY_SET: ReadonlySet<string> = new Set();
 
 /**
  * One round of a 2026 multi round-trip request (SEP-2322). It holds every answer the client has
@@ -17,6 +18,7 @@ export class InputRound implements InputChannel {
   /** The handler's own state from the previous round (`ctx.inputRequired({ state })`). */
   readonly state: unknown;
   #asked: InputRequests | undefined;
+  #used: Set<string> | undefined;
   #pending = 0;
 
   constructor(answers: Record<string, unknown>, state: unknown) {
@@ -35,8 +37,17 @@ export class InputRound implements InputChannel {
     return this.#pending > 0;
   }
 
+  /** Keys whose answers the handler took in this run. */
+  get used(): ReadonlySet<string> {
+    return this.#used ?? EMPTY_SET;
+  }
+
   ask(key: string, request: InputRequests[string], _ctx?: unknown): Promise<unknown> {
-    if (Object.hasOwn(this.answers, key)) return Promise.resolve(this.answers[key]);
+    if (Object.hasOwn(this.answers, key)) {
+      this.#used ??= new Set();
+      this.#used.add(key);
+      return Promise.resolve(this.answers[key]);
+    }
     const asked = this.asked;
     if (!Object.hasOwn(asked, key)) this.#pending++;
     asked[key] = request;

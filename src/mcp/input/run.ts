@@ -64,6 +64,8 @@ class StatelessRun {
   readonly #host: InputHost;
   readonly #ctx: ServerContext;
   readonly #params: Record<string, unknown>;
+  /** True when the retry carried sealed state: then every answer in the round was asked for. */
+  readonly #sealed: boolean;
   #binding: string | undefined;
 
   constructor(host: InputHost, ctx: ServerContext, params: Record<string, unknown>) {
@@ -73,7 +75,8 @@ class StatelessRun {
     const given = inputResponsesOf(params);
     let answers: Record<string, unknown> = given ?? (EMPTY as Record<string, unknown>);
     let state: unknown;
-    if (params.requestState !== undefined) {
+    this.#sealed = params.requestState !== undefined;
+    if (this.#sealed) {
       const opened = host.codec.open(params.requestState, this.#bindingOf());
       answers = mergeAnswers(opened.answers, opened.asked, given);
       state = opened.state;
@@ -93,6 +96,34 @@ class StatelessRun {
     throw err;
   }
 
+  /**
+   * Seals what the next round needs. Answers carried: all of them when this round opened sealed
+   * state (each answers something the server asked), else only those the handler took, so
+   * answers to questions nobody asked are not carried from round to round. State too large
+   * because of the client's answers is the client's error (-32602, not a fault that counts
+   * against the breaker); because of the handler's own state, the server's (-32603).
+   */
+  #seal(state: unknown, inputRequests: InputRequests): string {
+    const round = this.round;
+    let answers = round.answers as Record<string, unknown>;
+    if (!this.#sealed) {
+      answers = {};
+      for (const key of round.used) answers[key] = round.answers[key];
+    }
+    const asked = Object.fromEntries(Object.entries(inputRequests).map(([k, r]) => [k, r.method]));
+    try {
+      return this.#host.codec.seal({ answers, state, asked }, this.#bindingOf());
+    } catch (err) {
+      if (!(err instanceof McpError) || Object.keys(answers).length === 0) throw err;
+      const own = JSON.stringify(state ?? null).length;
+      if (own * 2 > this.#host.codec.maxBytes) throw err;
+      throw new McpError(
+        ErrorCode.INVALID_PARAMS,
+        `Invalid params: the answers given (inputResponses) are too large to carry to the next round (requestState limit ${this.#host.codec.maxBytes} bytes)`,
+      );
+    }
+  }
+
   /** Computed only when state is opened or sealed: most requests ask for nothing. */
   #bindingOf(): string {
     this.#binding ??= bindingOf(this.#ctx.method, this.#params, this.#ctx.principal);
@@ -102,14 +133,8 @@ class StatelessRun {
   #inputRequired(explicit: InputRequired | undefined): InputRequiredResult {
     const round = this.round;
     const inputRequests: InputRequests = explicit ? { ...round.asked, ...explicit.inputRequests } : round.asked;
-    const requestState = this.#host.codec.seal(
-      {
-        answers: round.answers as Record<string, unknown>,
-        state: explicit ? explicit.state : round.state,
-        asked: Object.fromEntries(Object.entries(inputRequests).map(([k, r]) => [k, r.method])),
-      },
-      this.#bindingOf(),
-    );
+    const state = explicit ? explicit.state : round.state;
+    const requestState = this.#seal(state, inputRequests);
     const result: InputRequiredResult = { resultType: 'input_required', requestState };
     if (Object.keys(inputRequests).length > 0) result.inputRequests = inputRequests;
     return result;

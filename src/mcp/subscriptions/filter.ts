@@ -40,15 +40,16 @@ export function readFilter(params: Record<string, unknown>, maxEntries: number):
 }
 
 /**
- * The part of `asked` the server honours: list changes only for what it offers, resource
- * updates when it has resources, task notifications when the Tasks extension is on.
+ * The part of `asked` the server honours: list changes of what it offers with `listChanged`,
+ * resource updates when it declares `resources.subscribe`, task notifications when the Tasks
+ * extension is on.
  */
 export function honoured(asked: SubscriptionFilter, caps: ServerCapabilities, tasks: boolean): SubscriptionFilter {
   const out: SubscriptionFilter = {};
-  if (asked.toolsListChanged && caps.tools) out.toolsListChanged = true;
-  if (asked.promptsListChanged && caps.prompts) out.promptsListChanged = true;
-  if (asked.resourcesListChanged && caps.resources) out.resourcesListChanged = true;
-  if (asked.resourceSubscriptions && asked.resourceSubscriptions.length > 0 && caps.resources) {
+  if (asked.toolsListChanged && caps.tools?.listChanged) out.toolsListChanged = true;
+  if (asked.promptsListChanged && caps.prompts?.listChanged) out.promptsListChanged = true;
+  if (asked.resourcesListChanged && caps.resources?.listChanged) out.resourcesListChanged = true;
+  if (asked.resourceSubscriptions && asked.resourceSubscriptions.length > 0 && caps.resources?.subscribe) {
     out.resourceSubscriptions = asked.resourceSubscriptions;
   }
   if (asked.taskIds && asked.taskIds.length > 0 && tasks) out.taskIds = asked.taskIds;

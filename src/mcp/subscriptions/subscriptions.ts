@@ -47,6 +47,7 @@ export class Subscriptions {
   readonly #max: number;
   readonly #maxEntries: number;
   readonly #all = new Set<Listener>();
+  #closed = false;
 
   constructor(host: SubscriptionsHost, options: SubscriptionsOptions = {}) {
     this.#host = host;
@@ -79,8 +80,11 @@ export class Subscriptions {
     const id = ctx.clientRequestId;
     const tag = { [META_SUBSCRIPTION_ID]: id };
     await ctx.sendNotification('notifications/subscriptions/acknowledged', { notifications: filter, _meta: tag });
-    // Nothing honoured: nothing could ever be delivered, so do not hold a stream for it.
-    if (isEmpty(filter)) return { _meta: tag };
+    // Cancelled while the acknowledgement went out: settled already, nothing to hold.
+    if (ctx.aborted) return undefined;
+    // Nothing honoured (nothing could ever be delivered), or the server began shutting down
+    // meanwhile: end it now rather than hold a stream.
+    if (isEmpty(filter) || this.#closed) return { _meta: tag };
     ctx.session.releaseAdmission(ctx);
     return new Promise((resolve) => {
       const listener: Listener = {
@@ -122,6 +126,7 @@ export class Subscriptions {
 
   /** Ends every listen gracefully: each is answered with a completion result (server shutdown). */
   close(): void {
+    this.#closed = true;
     for (const l of [...this.#all]) {
       this.#all.delete(l);
       l.end({ _meta: { [META_SUBSCRIPTION_ID]: l.id } });
