@@ -7,6 +7,11 @@ export interface MessageExtra {
   requestInfo?: { headers: Record<string, string | string[] | undefined> };
   /** Authentication information a transport validated, if any. */
   authInfo?: unknown;
+  /**
+   * The HTTP status of the response that carried the message (Streamable HTTP client only).
+   * A 2026 client needs it to tell a modern server's `404` + -32601 from a legacy answer.
+   */
+  httpStatus?: number;
 }
 
 export interface TransportSendOptions {
@@ -15,6 +20,20 @@ export interface TransportSendOptions {
    * while handling it). Streamable HTTP uses it to pick the stream that carries the message.
    */
   relatedRequestId?: RequestId;
+  /**
+   * Aborts this one outgoing request's own HTTP exchange (MCP 2026 Streamable HTTP, where
+   * closing a request's stream is its cancellation) without closing the transport. Only
+   * transports with {@link Transport.hasPerRequestStream} honour it; the others ignore it.
+   * Same name and meaning as the official SDK v2's option, so either side's transports fit.
+   */
+  requestSignal?: AbortSignal;
+  /**
+   * Called when this request's own response stream ended or broke before its response came,
+   * other than through {@link requestSignal} (per-request-stream transports only).
+   */
+  onRequestStreamEnd?: () => void;
+  /** Extra HTTP headers for this one message (e.g. `Mcp-Param-*`); sent verbatim, others ignore them. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -32,8 +51,14 @@ export interface Transport {
   onerror?: (error: Error) => void;
   onclose?: () => void;
   sessionId?: string;
-  /** Called by the protocol layer after initialize, with the negotiated version. */
+  /** Called by the protocol layer after initialize (or a 2026 `server/discover`), with the version in use. */
   setProtocolVersion?: (version: string) => void;
+  /**
+   * True when every outgoing request gets an exchange of its own (Streamable HTTP): such a
+   * transport honours {@link TransportSendOptions.requestSignal}, so a 2026-era client cancels
+   * by aborting it instead of sending `notifications/cancelled`. Unset on shared channels.
+   */
+  readonly hasPerRequestStream?: boolean;
 }
 
 /**
