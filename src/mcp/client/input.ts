@@ -35,32 +35,41 @@ const NO_NOTIFY = (): Promise<void> => Promise.resolve();
  * keyed them. A request the client has no handler for fails the whole set with
  * ERR_INPUT_UNSUPPORTED: the server may only ask for what the client declared, so this is
  * the server's fault or a handler removed mid-flight, and guessing an answer would be worse.
- * `signal` aborts the handlers' `ctx.signal` (the originating call was cancelled).
+ * The first failure aborts the other handlers' `ctx.signal`; so does `signal` (the originating
+ * call was cancelled), which also rejects at once with its reason.
  */
 export async function fulfilInputs(
   requests: InputRequests,
   handlers: InputHandlers,
   signal: AbortSignal | undefined,
 ): Promise<InputResponses> {
-  const entries = Object.entries(requests);
+  if (signal?.aborted) throw signal.reason;
   const contexts: RequestContext[] = [];
-  const onAbort = (): void => {
-    for (const ctx of contexts) ctx.abort(signal?.reason);
+  const abortAll = (reason: unknown): void => {
+    for (const ctx of contexts) ctx.abort(reason);
   };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      abortAll(signal?.reason);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  const answers = Object.entries(requests).map(async ([key, req]) => {
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    const ctx = new RequestContext(key, req.method, params, undefined, NO_NOTIFY);
+    contexts.push(ctx);
+    return [key, await answer(key, req.method, params, ctx, handlers)] as const;
+  });
   try {
-    const answers = await Promise.all(
-      entries.map(async ([key, req]) => {
-        const params = (req.params ?? {}) as Record<string, unknown>;
-        const ctx = new RequestContext(key, req.method, params, undefined, NO_NOTIFY);
-        contexts.push(ctx);
-        if (signal?.aborted) ctx.abort(signal.reason);
-        return [key, await answer(key, req.method, params, ctx, handlers)] as const;
-      }),
-    );
-    return Object.fromEntries(answers);
+    return Object.fromEntries(await Promise.race([Promise.all(answers), aborted]));
+  } catch (err) {
+    abortAll(err);
+    throw err;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -115,7 +115,8 @@ export class Listens {
    * for anything else.
    */
   route(message: unknown): 'consumed' | 'shared' | undefined {
-    if (this.#open.size === 0 || typeof message !== 'object' || message === null) return undefined;
+    // Before any listen nothing can be ours; after one, late stragglers of ended ones still are.
+    if (this.#next === 0 || typeof message !== 'object' || message === null) return undefined;
     const m = message as { id?: unknown; method?: unknown; params?: Record<string, unknown>; error?: unknown };
     if (typeof m.method !== 'string') {
       const sub = typeof m.id === 'string' ? this.#open.get(m.id) : undefined;
