@@ -4,7 +4,7 @@ import type { MessageExtra, Transport } from '../transports/transport.js';
 import { CACHEABLE_METHODS, cacheKeyOf, type ResponseCache } from './client/cache.js';
 import { clientCapabilities, envelopeMeta, withEnvelope } from './client/envelope.js';
 import { type ElicitationHandler, fulfilInputs, type InputHandlers, type SamplingHandler } from './client/input.js';
-import { type ListenOptions, Listens } from './client/listens.js';
+import { Listens, type SubscriptionOptions } from './client/listens.js';
 import { checkNegotiation, connectResultOf, type Modern, negotiate, notInEra } from './client/negotiate.js';
 import { cacheOf, checkFilter, checkLevel, pollBoundsOf } from './client/options.js';
 import { type ProbeOutcome, probeFailure } from './client/probe.js';
@@ -291,7 +291,7 @@ export class McpClient extends Peer {
       // The spec: on HeaderMismatch, re-read the tools' schemas, then retry with the right headers.
       if (!(err instanceof McpError && err.code === ErrorCode.HEADER_MISMATCH && this.#sendsParamHeaders)) throw err;
       this.#cache?.invalidate('tools/list');
-      await this.listAllTools({ ...options, cache: 'refresh' });
+      await this.listAllTools({ signal: options.signal, timeoutMs: options.timeoutMs, cache: 'refresh' });
       return call();
     }
   }
@@ -375,7 +375,7 @@ export class McpClient extends Peer {
   listen(
     filter: SubscriptionFilter,
     handlers: ListenHandlers = {},
-    options: ListenOptions = {},
+    options: SubscriptionOptions = {},
   ): Promise<Subscription> {
     try {
       this.#requireModern(

@@ -10,7 +10,7 @@ import { META_SUBSCRIPTION_ID } from '../meta-keys.js';
 import type { SubscriptionFilter } from '../types.js';
 import { type ListenHandlers, Subscription, type SubscriptionEnd } from './subscription.js';
 
-export interface ListenOptions {
+export interface SubscriptionOptions {
   /** How long to wait for the acknowledgement, in ms (default: the client's request timeout). */
   timeoutMs?: number;
   /** Aborting closes the subscription (before the acknowledgement: listen() rejects with the reason). */
@@ -41,7 +41,7 @@ export class Listens {
     filter: SubscriptionFilter,
     handlers: ListenHandlers,
     timeoutMs: number,
-    options: ListenOptions,
+    options: SubscriptionOptions,
     deps: ListenDeps,
   ): Promise<Subscription> {
     const { signal } = options;
