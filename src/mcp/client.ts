@@ -122,13 +122,16 @@ export class McpClient extends Peer {
     this.#tasks = pollBoundsOf(options.tasks);
   }
 
-  /** Answers the server's sampling requests (declares the `sampling` capability). */
+  /**
+   * Answers the server's sampling requests and declares `sampling`: 2025 era, set it before
+   * connect (the handshake declares it); 2026, any time (each request declares it).
+   */
   onSampling(handler: SamplingHandler): this {
     this.#sampling = handler;
     return this;
   }
 
-  /** Answers the server's elicitation requests (declares `elicitation`). */
+  /** Answers the server's elicitation requests and declares `elicitation` (when to set it: see {@link onSampling}). */
   onElicitation(handler: ElicitationHandler): this {
     this.#elicitation = handler;
     return this;

@@ -72,6 +72,10 @@ function modernServer(custom?: (ex: Exchange) => boolean | undefined) {
           ok(id, { taskId: m.params.taskId, status: 'working', createdAt: 'x', lastUpdatedAt: 'x', ttlMs: null }),
         );
         return;
+      case 'tasks/update':
+      case 'tasks/cancel':
+        json(ex.res, 200, ok(id, {}));
+        return;
       default:
         if (id === undefined) ex.res.writeHead(202).end();
         else json(ex.res, 404, { jsonrpc: '2.0', id, error: { code: -32601, message: 'Method not found' } });
@@ -119,6 +123,8 @@ describe('Streamable HTTP client, 2026 era, on the wire', () => {
     await client.readResource({ uri: 'file:///a b.txt' });
     await client.getPrompt({ name: 'brief' });
     await client.getTask('task-42');
+    await client.updateTask('task-42', { k: { action: 'cancel' } });
+    await client.cancelTask('task-42');
     const [sql, wetter] = server.of('tools/call');
     expect([h(sql, 'mcp-method'), h(sql, 'mcp-name'), h(sql, 'mcp-param-region'), h(sql, 'mcp-param-limit')]).toEqual([
       'tools/call',
@@ -131,6 +137,8 @@ describe('Streamable HTTP client, 2026 era, on the wire', () => {
     expect(h(server.of('prompts/get')[0], 'mcp-name')).toBe('brief');
     expect(h(server.of('tasks/get')[0], 'mcp-name')).toBe('task-42');
     expect(h(server.of('tasks/get')[0], 'mcp-method')).toBe('tasks/get');
+    expect(h(server.of('tasks/update')[0], 'mcp-name')).toBe('task-42');
+    expect(h(server.of('tasks/cancel')[0], 'mcp-name')).toBe('task-42');
     for (const ex of server.exchanges) {
       expect(h(ex, 'mcp-session-id')).toBeUndefined();
       expect(h(ex, 'mcp-protocol-version')).toBe('2026-07-28');
