@@ -26,6 +26,22 @@ export { DrainedFrames, RingQueue } from './core/ring.js';
 export type { AdmitCodeName, RouterParts, RouterStats } from './core/router.js';
 export { AdmitCode, admitCodeName, Router } from './core/router.js';
 export { registerDemoToolset } from './demo/toolset.js';
+export type { SubscriptionOptions } from './mcp/client/listens.js';
+export type {
+  ListenHandlers,
+  Subscription,
+  SubscriptionEnd,
+  SubscriptionEndReason,
+} from './mcp/client/subscription.js';
+export type { TasksOptions, WaitForTaskOptions } from './mcp/client/tasks.js';
+export type {
+  CacheMode,
+  CallOptions,
+  ConnectResult,
+  ProtocolEra,
+  ToolCallStart,
+  VersionNegotiation,
+} from './mcp/client/types.js';
 // ---- MCP protocol ------------------------------------------------------------------------
 export type { ElicitationHandler, McpClientOptions, NotificationHandler, SamplingHandler } from './mcp/client.js';
 export { McpClient } from './mcp/client.js';
@@ -65,7 +81,12 @@ export { ServerSession } from './mcp/session.js';
 export type * from './mcp/types.js';
 export { LOGGING_LEVELS } from './mcp/types.js';
 export { UriTemplate } from './mcp/uri-template.js';
-export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './mcp/versions.js';
+export {
+  LATEST_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSIONS,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from './mcp/versions.js';
 export type { Observability, ObservabilityOptions } from './ops/endpoints.js';
 export { createObservability } from './ops/endpoints.js';
 export type { FdLimits } from './ops/fd-limit.js';

@@ -18,6 +18,8 @@ const PUBLIC_API = [
   'LatencyHistogram',
   'MAX_HANDLE',
   'MCP_SUBPROTOCOL',
+  'MODERN_PROTOCOL_VERSION',
+  'MODERN_PROTOCOL_VERSIONS',
   'McpClient',
   'McpError',
   'McpErrorCode',

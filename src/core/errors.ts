@@ -27,6 +27,14 @@ export type ErrorCode =
   | 'ERR_CAPABILITY'
   | 'ERR_TIMEOUT'
   | 'ERR_INPUT_PENDING'
+  // MCP client, both protocol eras (src/mcp/client)
+  | 'ERR_ERA_NEGOTIATION'
+  | 'ERR_UNSUPPORTED_IN_ERA'
+  | 'ERR_INVALID_RESULT'
+  | 'ERR_INPUT_UNSUPPORTED'
+  | 'ERR_INPUT_ROUNDS_EXCEEDED'
+  | 'ERR_TASK_CANCELLED'
+  | 'ERR_SUBSCRIPTION_CLOSED'
   // Legacy registry API (src/legacy)
   | 'ERR_HANDLES_EXHAUSTED'
   // Supervision (src/supervision)

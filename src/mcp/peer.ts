@@ -1,5 +1,5 @@
 import { ErlmcpError } from '../core/errors.js';
-import { type MessageExtra, SENT, type Transport } from '../transports/transport.js';
+import { type MessageExtra, SENT, type Transport, type TransportSendOptions } from '../transports/transport.js';
 import type { RequestContext } from './context.js';
 import {
   classify,
@@ -30,6 +30,8 @@ export interface RequestOptions {
   resetTimeoutOnProgress?: boolean;
   /** The inbound request this one is sent on behalf of (Streamable HTTP routes by it). */
   relatedRequestId?: RequestId;
+  /** Extra HTTP headers for this request only (Streamable HTTP; other transports ignore them). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** A handler of one inbound method. */
@@ -47,6 +49,8 @@ interface Pending {
   resetOnProgress: boolean;
   signal: AbortSignal | undefined;
   onabort: (() => void) | undefined;
+  /** Set when the request is cancelled by aborting its own exchange (see {@link Peer.cancelsByStream}). */
+  stream: AbortController | undefined;
 }
 
 const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
@@ -95,6 +99,16 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
    * was answered with, undefined otherwise.
    */
   protected onSettled(_ctx: C, _ok: boolean, _errorCode: number | undefined): void {}
+
+  /**
+   * True when `request`, sent over a transport with `hasPerRequestStream`, is cancelled (by the
+   * caller or its timeout) by aborting its own exchange instead of sending
+   * `notifications/cancelled`: MCP 2026 Streamable HTTP, where closing a request's stream is
+   * the cancellation. The default never does (the 2025 era, and every server-side request).
+   */
+  protected cancelsByStream(_request: JsonRpcRequest): boolean {
+    return false;
+  }
 
   /** Errors that have no request to answer (transport errors, unanswerable replies). */
   onerror?: (error: Error) => void;
@@ -180,6 +194,7 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
         resetOnProgress: options.resetTimeoutOnProgress ?? false,
         signal,
         onabort: undefined,
+        stream: t.hasPerRequestStream === true && this.cancelsByStream(message) ? new AbortController() : undefined,
       };
       this.#pending.set(id, pending);
       this.#arm(id, pending);
@@ -187,21 +202,42 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
         pending.onabort = () => this.#cancelOutgoing(id, signal.reason);
         signal.addEventListener('abort', pending.onabort, { once: true });
       }
-      const sent =
-        options.relatedRequestId === undefined
-          ? t.send(message)
-          : t.send(message, { relatedRequestId: options.relatedRequestId });
+      const sendOptions = this.#sendOptions(id, options, pending.stream);
+      const sent = sendOptions === undefined ? t.send(message) : t.send(message, sendOptions);
       sent.catch((err: unknown) => {
         if (this.#take(id)) reject(asError(err));
       });
     });
   }
 
+  /** The transport options of one request; undefined (the common case) when it needs none. */
+  #sendOptions(
+    id: RequestId,
+    options: RequestOptions,
+    stream: AbortController | undefined,
+  ): TransportSendOptions | undefined {
+    if (options.relatedRequestId === undefined && options.headers === undefined && stream === undefined)
+      return undefined;
+    const o: TransportSendOptions = {};
+    if (options.relatedRequestId !== undefined) o.relatedRequestId = options.relatedRequestId;
+    if (options.headers !== undefined) o.headers = options.headers;
+    if (stream) {
+      o.requestSignal = stream.signal;
+      // The exchange that would carry the answer is gone: no answer will come, fail now
+      // instead of at the timeout.
+      o.onRequestStreamEnd = () =>
+        this.#take(id)?.reject(
+          new McpError(ErrorCode.CONNECTION_CLOSED, 'the response stream ended before the response arrived'),
+        );
+    }
+    return o;
+  }
+
   #arm(id: RequestId, pending: Pending): void {
     if (!Number.isFinite(pending.timeoutMs) || pending.timeoutMs <= 0) return;
     pending.timer = setTimeout(() => {
       if (!this.#take(id)) return;
-      this.#sendCancelled(id, 'timeout');
+      this.#cancelRemote(id, pending, 'timeout');
       pending.reject(
         new McpError(ErrorCode.REQUEST_TIMEOUT, `request timed out after ${pending.timeoutMs} ms`, {
           timeoutMs: pending.timeoutMs,
@@ -224,8 +260,14 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
   #cancelOutgoing(id: RequestId, reason: unknown): void {
     const pending = this.#take(id);
     if (!pending) return;
-    this.#sendCancelled(id, reason instanceof Error ? reason.message : String(reason ?? 'cancelled'));
+    this.#cancelRemote(id, pending, reason instanceof Error ? reason.message : String(reason ?? 'cancelled'));
     pending.reject(reason);
+  }
+
+  /** Tells the peer an outgoing request is cancelled: abort its own exchange, or notify. */
+  #cancelRemote(id: RequestId, pending: Pending, reason: string): void {
+    if (pending.stream) pending.stream.abort(new Error(reason));
+    else this.#sendCancelled(id, reason);
   }
 
   #sendCancelled(id: RequestId, reason: string): void {

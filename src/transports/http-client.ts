@@ -1,5 +1,7 @@
 import { ErlmcpError } from '../core/errors.js';
 import { isBackpressureCode, type JsonRpcMessage } from '../mcp/jsonrpc.js';
+import { isModernVersion } from '../mcp/versions.js';
+import { mirroredHeaders, modernVersionOf } from './http-mirror.js';
 import { SseParser } from './sse-parser.js';
 import { closedError, type MessageExtra, type Transport, type TransportSendOptions } from './transport.js';
 
@@ -55,11 +57,26 @@ function asErrorResponse(text: string): { jsonrpc: '2.0'; id: unknown; error: { 
   return v as { jsonrpc: '2.0'; id: unknown; error: { code: number } };
 }
 
+/** What one POST's answer stream needs to know about the request it answers (2026 era). */
+interface Exchange {
+  /** The request's id; undefined for a notification. */
+  id: string | number | undefined;
+  /** Set when the caller aborts this one exchange (its cancellation in 2026). */
+  signal: AbortSignal | undefined;
+  /** Told when the stream ended without the request's answer (not after a deliberate abort). */
+  onEnd: (() => void) | undefined;
+}
+
 /**
- * The client end of Streamable HTTP (MCP 2025-11-25 / 2025-06-18 / 2025-03-26): each message
- * is one POST accepting JSON or SSE; the session id from the initialize answer goes on every
- * later request; after `notifications/initialized` a GET stream carries server-initiated
- * messages. No reconnection: a lost GET stream is reported through onerror.
+ * The client end of Streamable HTTP, both eras. 2025 (2025-11-25 / 2025-06-18 / 2025-03-26):
+ * each message is one POST accepting JSON or SSE; the session id from the initialize answer
+ * goes on every later request; after `notifications/initialized` a GET stream carries
+ * server-initiated messages. 2026-07-28 (a message whose `_meta` claims a modern version, and
+ * everything once `setProtocolVersion` names one): no session, no GET stream, no DELETE; every
+ * POST mirrors its method and name into headers (plus `options.headers`, e.g. `Mcp-Param-*`),
+ * each request's answer streams on its own POST, and aborting `options.requestSignal` closes
+ * just that exchange, which is the request's cancellation. No reconnection: a lost GET stream
+ * is reported through onerror.
  */
 export class StreamableHttpClientTransport implements Transport {
   /** The MCP endpoint. */
@@ -67,6 +84,8 @@ export class StreamableHttpClientTransport implements Transport {
   onmessage?: (message: JsonRpcMessage, extra?: MessageExtra) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
+  /** Every request gets an exchange of its own, so `requestSignal` is honoured. */
+  readonly hasPerRequestStream = true;
   readonly #fetch: typeof fetch;
   readonly #extraHeaders: Record<string, string>;
   readonly #openGet: boolean;
@@ -77,6 +96,7 @@ export class StreamableHttpClientTransport implements Transport {
   #started = false;
   #closed = false;
   #getOpen = false;
+  #modern = false;
 
   constructor(url: string | URL, options: StreamableHttpClientOptions = {}) {
     this.url = typeof url === 'string' ? new URL(url) : url;
@@ -102,53 +122,84 @@ export class StreamableHttpClientTransport implements Transport {
     this.#started = true;
   }
 
-  /** Called by the protocol layer after initialize: every later request carries the version. */
+  /**
+   * Called by the protocol layer after initialize (or, in the 2026 era, after discovery): every
+   * later request carries the version. A 2026 version switches the transport to that era.
+   */
   setProtocolVersion(version: string): void {
     this.#version = version;
+    this.#modern = isModernVersion(version);
   }
 
   /**
    * POSTs one message. Resolves once the server accepted it (a JSON answer is delivered
    * first; an SSE answer is delivered as it streams). An HTTP error whose body is a JSON-RPC
-   * error for this request is delivered as the request's answer; any other HTTP error
-   * rejects with {@link HttpStatusError}.
+   * error for this request is delivered as the request's answer (with `extra.httpStatus`);
+   * any other HTTP error rejects with {@link HttpStatusError}.
    */
-  async send(message: JsonRpcMessage, _options?: TransportSendOptions): Promise<void> {
+  async send(message: JsonRpcMessage, options?: TransportSendOptions): Promise<void> {
     if (this.#closed) throw closedError('the Streamable HTTP client transport is closed');
-    const headers = this.#headers('application/json, text/event-stream');
+    const claimed = modernVersionOf(message);
+    const modern = claimed !== undefined || this.#modern;
+    const headers = modern
+      ? {
+          ...this.#extraHeaders,
+          ...options?.headers,
+          ...mirroredHeaders(message, claimed ?? (this.#version as string)),
+        }
+      : this.#headers(undefined);
+    headers.accept = 'application/json, text/event-stream';
     headers['content-type'] = 'application/json';
+    const exchange: Exchange | undefined = modern
+      ? {
+          id: isRequest(message) ? message.id : undefined,
+          signal: options?.requestSignal,
+          onEnd: options?.onRequestStreamEnd,
+        }
+      : undefined;
     let res: Response;
     try {
       res = await this.#fetch(this.url, {
         method: 'POST',
         headers,
         body: JSON.stringify(message),
-        signal: this.#abort.signal,
+        signal: exchange?.signal ? AbortSignal.any([this.#abort.signal, exchange.signal]) : this.#abort.signal,
       });
     } catch (err) {
       if (this.#closed) throw closedError('the Streamable HTTP client transport is closed');
+      // A deliberate abort is the request's cancellation: the protocol layer settled it already.
+      if (exchange?.signal?.aborted) return;
       const e = new ErlmcpError('ERR_TRANSPORT', `POST ${this.url.href} failed: ${(err as Error).message}`, {
         cause: err,
       });
       this.onerror?.(e);
       throw e;
     }
-    const sid = res.headers.get(SESSION_HEADER);
-    if (sid !== null && sid !== '') this.#sessionId = sid;
+    const extra: MessageExtra = { httpStatus: res.status };
+    if (!modern) {
+      const sid = res.headers.get(SESSION_HEADER);
+      if (sid !== null && sid !== '') this.#sessionId = sid;
+    }
     if (!res.ok) {
-      await this.#httpError(res, message);
+      await this.#httpError(res, message, extra, modern);
       return;
     }
     if (res.status === 202) {
       await res.body?.cancel();
-      if (this.#openGet && 'method' in message && message.method === 'notifications/initialized') {
+      if (!modern && this.#openGet && 'method' in message && message.method === 'notifications/initialized') {
         void this.#openGetStream();
       }
       return;
     }
+    if (modern && !isRequest(message)) {
+      // The spec makes 202 the only acceptance of a notification.
+      await res.body?.cancel();
+      this.onerror?.(new ErlmcpError('ERR_TRANSPORT', `expected 202 for a notification, got HTTP ${res.status}`));
+      return;
+    }
     const type = mediaType(res.headers.get('content-type'));
     if (type === 'text/event-stream') {
-      if (res.body) void this.#readSse(res.body, false);
+      if (res.body) void this.#readSse(res.body, false, extra, exchange);
       return;
     }
     if (type === 'application/json') {
@@ -163,8 +214,8 @@ export class StreamableHttpClientTransport implements Transport {
         throw e;
       }
       // Servers on protocol 2025-03-26 may answer a batch; deliver its members one by one.
-      if (Array.isArray(value)) for (const m of value) this.onmessage?.(m as JsonRpcMessage);
-      else this.onmessage?.(value as JsonRpcMessage);
+      if (Array.isArray(value)) for (const m of value) this.onmessage?.(m as JsonRpcMessage, extra);
+      else this.onmessage?.(value as JsonRpcMessage, extra);
       return;
     }
     await res.body?.cancel();
@@ -204,7 +255,7 @@ export class StreamableHttpClientTransport implements Transport {
     return h;
   }
 
-  async #httpError(res: Response, message: JsonRpcMessage): Promise<void> {
+  async #httpError(res: Response, message: JsonRpcMessage, extra: MessageExtra, modern: boolean): Promise<void> {
     const status = res.status;
     const text = await res.text().catch(() => '');
     const expired = status === 404 && this.#sessionId !== undefined;
@@ -217,16 +268,19 @@ export class StreamableHttpClientTransport implements Transport {
           status,
           `HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''} from POST ${this.url.href}${text ? `: ${text.slice(0, 200)}` : ''}`,
         );
-    const body = isRequest(message) ? asErrorResponse(text) : undefined;
+    const request = isRequest(message);
+    const body = request ? asErrorResponse(text) : undefined;
     if (body === undefined) {
-      this.onerror?.(err);
+      // A 2026 request's failure is its caller's to see; it is not a transport fault.
+      if (!(modern && request)) this.onerror?.(err);
       throw err;
     }
-    // The HTTP error is this request's answer (413, 429, 503...): hand it to the caller. A
-    // null id means the server could not read ours; it is still our request's answer.
+    // The HTTP error is this request's answer (413, 429, 503, and in 2026 the 400/404 of
+    // version, capability, header and method errors): hand it to the caller. A null id means
+    // the server could not read ours; it is still our request's answer.
     if (body.id === null || body.id === undefined) body.id = (message as { id: string | number }).id;
-    if (expired || !isBackpressureCode(body.error.code)) this.onerror?.(err);
-    this.onmessage?.(body as unknown as JsonRpcMessage);
+    if (!modern && (expired || !isBackpressureCode(body.error.code))) this.onerror?.(err);
+    this.onmessage?.(body as unknown as JsonRpcMessage, extra);
   }
 
   async #openGetStream(): Promise<void> {
@@ -248,7 +302,7 @@ export class StreamableHttpClientTransport implements Transport {
         }
         return;
       }
-      if (res.body) await this.#readSse(res.body, true);
+      if (res.body) await this.#readSse(res.body, true, { httpStatus: res.status }, undefined);
     } catch (err) {
       if (!this.#closed) {
         this.onerror?.(
@@ -260,42 +314,59 @@ export class StreamableHttpClientTransport implements Transport {
     }
   }
 
-  #deliverEvent(data: string): void {
+  /** Delivers one SSE event; true when it was the answer of `exchange`'s request. */
+  #deliverEvent(data: string, extra: MessageExtra, exchange: Exchange | undefined): boolean {
     let value: unknown;
     try {
       value = JSON.parse(data);
     } catch (err) {
       this.onerror?.(new ErlmcpError('ERR_TRANSPORT', `invalid JSON in an SSE event: ${(err as Error).message}`));
-      return;
+      return false;
     }
-    this.onmessage?.(value as JsonRpcMessage);
+    this.onmessage?.(value as JsonRpcMessage, extra);
+    const m = value as { id?: unknown; method?: unknown };
+    return exchange?.id !== undefined && m.id === exchange.id && m.method === undefined;
   }
 
-  async #readSse(body: ReadableStream<Uint8Array>, standalone: boolean): Promise<void> {
+  /**
+   * Reads one SSE stream to its end. For a 2026 request's own stream, an end (or break)
+   * before its answer is told to `exchange.onEnd`, unless the caller aborted it on purpose.
+   */
+  async #readSse(
+    body: ReadableStream<Uint8Array>,
+    standalone: boolean,
+    extra: MessageExtra,
+    exchange: Exchange | undefined,
+  ): Promise<void> {
     const events: string[] = [];
     const parser = new SseParser((ev) => {
       if (ev.event === 'message' && ev.data.length > 0) events.push(ev.data);
     });
     const decoder = new TextDecoder();
     const reader = body.getReader();
+    let answered = false;
+    const deliver = async (): Promise<void> => {
+      for (let i = 0; i < events.length; i++) {
+        // Several events in one chunk: give the protocol layer a turn between them. The SDK
+        // handles notifications a microtask late but responses at once, so a progress
+        // notification delivered in the same tick as its response would find its request gone.
+        if (i > 0) await new Promise(setImmediate);
+        if (this.#deliverEvent(events[i] as string, extra, exchange)) answered = true;
+      }
+      events.length = 0;
+    };
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         parser.feed(decoder.decode(value, { stream: true }));
-        for (let i = 0; i < events.length; i++) {
-          // Several events in one chunk: give the protocol layer a turn between them. The SDK
-          // handles notifications a microtask late but responses at once, so a progress
-          // notification delivered in the same tick as its response would find its request gone.
-          if (i > 0) await new Promise(setImmediate);
-          this.#deliverEvent(events[i] as string);
-        }
-        events.length = 0;
+        await deliver();
       }
       parser.feed(decoder.decode());
       parser.end();
+      await deliver();
     } catch (err) {
-      if (!this.#closed) {
+      if (!this.#closed && !exchange?.signal?.aborted) {
         this.onerror?.(
           new ErlmcpError(
             'ERR_TRANSPORT',
@@ -308,6 +379,7 @@ export class StreamableHttpClientTransport implements Transport {
       }
     } finally {
       reader.releaseLock();
+      if (!answered && !this.#closed && !exchange?.signal?.aborted) exchange?.onEnd?.();
     }
   }
 }

@@ -24,6 +24,11 @@ export interface MessageExtra {
    * then tasks and requestState are bound to nobody in particular.
    */
   principal?: string;
+  /**
+   * The HTTP status of the response that carried the message (Streamable HTTP client only).
+   * A 2026 client needs it to tell a modern server's `404` + -32601 from a legacy answer.
+   */
+  httpStatus?: number;
 }
 
 export interface TransportSendOptions {
@@ -37,6 +42,20 @@ export interface TransportSendOptions {
    * derives from the error code (Streamable HTTP only; others ignore it).
    */
   httpStatus?: number;
+  /**
+   * Aborts this one outgoing request's own HTTP exchange (MCP 2026 Streamable HTTP, where
+   * closing a request's stream is its cancellation) without closing the transport. Only
+   * transports with {@link Transport.hasPerRequestStream} honour it; the others ignore it.
+   * Same name and meaning as the official SDK v2's option, so either side's transports fit.
+   */
+  requestSignal?: AbortSignal;
+  /**
+   * Called when this request's own response stream ended or broke before its response came,
+   * other than through {@link requestSignal} (per-request-stream transports only).
+   */
+  onRequestStreamEnd?: () => void;
+  /** Extra HTTP headers for this one message (e.g. `Mcp-Param-*`); sent verbatim, others ignore them. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -61,7 +80,14 @@ export interface Transport {
    */
   readonly stateless?: boolean;
   /** Called by the protocol layer after initialize, with the negotiated version. */
+  /** Called by the protocol layer after initialize (or a 2026 `server/discover`), with the version in use. */
   setProtocolVersion?: (version: string) => void;
+  /**
+   * True when every outgoing request gets an exchange of its own (Streamable HTTP): such a
+   * transport honours {@link TransportSendOptions.requestSignal}, so a 2026-era client cancels
+   * by aborting it instead of sending `notifications/cancelled`. Unset on shared channels.
+   */
+  readonly hasPerRequestStream?: boolean;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * erlmcp's McpClient against the official SDK's McpServer over stdio (our stdio client
  * transport spawning an SDK server process) and Streamable HTTP (our HTTP client transport
- * against the SDK's StreamableHTTPServerTransport).
+ * against the SDK's StreamableHTTPServerTransport). These are 2025-era servers: with
+ * versionNegotiation 'auto' the client must fall back to initialize, pinned it must refuse.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -9,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasErrorCode } from '../../src/core/errors.js';
+import type { VersionNegotiation } from '../../src/mcp/client/types.js';
 import { McpClient } from '../../src/mcp/client.js';
 import { ErrorCode } from '../../src/mcp/jsonrpc.js';
 import { StreamableHttpClientTransport } from '../../src/transports/http-client.js';
@@ -62,9 +65,11 @@ const cases: [string, () => Promise<Transport>][] = [
   ['streamable http', async () => new StreamableHttpClientTransport(new URL(await startSdkHttp()))],
 ];
 
+const modes: VersionNegotiation[] = ['legacy', 'auto'];
+
 describe.each(cases)('McpClient against the SDK McpServer over %s', (_name, makeTransport) => {
-  it('runs the whole client surface', async () => {
-    const client = new McpClient({ name: 'erlmcp-client', version: '1.0.0' });
+  it.each(modes)('runs the whole client surface (versionNegotiation %s)', async (mode) => {
+    const client = new McpClient({ name: 'erlmcp-client', version: '1.0.0' }, { versionNegotiation: mode });
     client.onSampling((p) => ({
       role: 'assistant',
       model: 'fake',
@@ -73,6 +78,7 @@ describe.each(cases)('McpClient against the SDK McpServer over %s', (_name, make
     const init = await client.connect(await makeTransport());
     stops.push(() => client.close());
     expect(init.serverInfo.name).toBe('sdk-fixture');
+    expect([init.era, client.era]).toEqual(['legacy', 'legacy']);
     expect(['2025-11-25', '2025-06-18']).toContain(client.protocolVersion);
 
     const tools = await client.listAllTools();
@@ -106,5 +112,20 @@ describe.each(cases)('McpClient against the SDK McpServer over %s', (_name, make
       { type: 'text', text: 're: why' },
     ]);
     expect(await client.ping()).toEqual({});
+  });
+});
+
+describe.each(cases)('McpClient pinned to 2026-07-28 against the SDK v1 McpServer over %s', (_name, makeTransport) => {
+  it('fails with ERR_ERA_NEGOTIATION and closes the transport', async () => {
+    const client = new McpClient(
+      { name: 'erlmcp-client', version: '1.0.0' },
+      { versionNegotiation: { pin: '2026-07-28' } },
+    );
+    const err = await client.connect(await makeTransport()).catch((e) => e);
+    expect(hasErrorCode(err, 'ERR_ERA_NEGOTIATION')).toBe(true);
+    expect(err.message).toMatch(
+      /^versionNegotiation is pinned to 2026-07-28 \(no fallback\), but the server did not take it: /,
+    );
+    expect(client.closed).toBe(true);
   });
 });
