@@ -112,7 +112,7 @@ function client(options: ConstructorParameters<typeof McpClient>[1] = {}): McpCl
   c.onSampling((p) => ({
     role: 'assistant',
     model: 'test-model',
-    content: { type: 'text', text: `answer to ${(p.messages[0]?.content as { text: string }).text}` },
+    content: { type: 'text', text: `answer to ${(p.messages[0]?.content as { text?: string } | undefined)?.text}` },
   }));
   clients.push(c);
   return c;
@@ -222,7 +222,7 @@ describe.each(networked)('pinned 2026-07-28 client against erlmcp over %s', (_na
     const confirmed = await c.callTool({ name: 'confirm', arguments: {} });
     expect(confirmed.content).toEqual([{ type: 'text', text: 'task accept' }]);
     const start = await c.startToolCall({ name: 'long_job', arguments: { steps: 1000, stepMs: 50 } });
-    if (!('task' in start)) throw new Error('expected a task');
+    if (!('task' in start) || start.task === undefined) throw new Error('expected a task');
     const { taskId } = start.task;
     expect((await c.getTask(taskId)).status).toBe('working');
     await c.cancelTask(taskId);
