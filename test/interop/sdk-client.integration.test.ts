@@ -78,7 +78,7 @@ describe.each(transports)('SDK Client over %s', (_name, makeTransport, inProcess
 
   it('lists and calls tools, with valid and invalid arguments', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['echo', 'add', 'progress', 'sleep', 'ask_llm']);
+    expect(tools.map((t) => t.name)).toEqual(['echo', 'add', 'progress', 'sleep', 'ask_llm', 'long_job']);
     expect(await client.callTool({ name: 'echo', arguments: { message: 'interop' } })).toEqual({
       content: [{ type: 'text', text: 'interop' }],
     });
