@@ -15,6 +15,7 @@
  * asserts how long anything took.
  */
 import {
+  ResourceNotFoundError,
   SdkError,
   SdkErrorCode,
   StreamableHTTPClientTransport,
@@ -380,6 +381,49 @@ describe('erlmcp serve (the demo toolset, both eras on one endpoint)', () => {
       expect(answer.result?.resultType).toBe(era === 'modern' ? 'complete' : undefined);
     });
 
+    it(`completes template and prompt arguments; ping ${era === 'modern' ? 'is refused by the SDK (2026 has no ping)' : 'answers {}'}`, async () => {
+      expect(
+        await c.client.complete({
+          ref: { type: 'ref/resource', uri: 'erlmcp://greeting/{name}' },
+          argument: { name: 'name', value: 'A' },
+        }),
+      ).toEqual({ ...meta, completion: { values: ['Ada', 'Alan'], total: 2, hasMore: false } });
+      expect(
+        await c.client.complete({
+          ref: { type: 'ref/prompt', name: 'summarize' },
+          argument: { name: 'style', value: 'one' },
+        }),
+      ).toEqual({ ...meta, completion: { values: ['one paragraph', 'one sentence'], total: 2, hasMore: false } });
+      if (era === 'modern') {
+        await expect(c.client.ping()).rejects.toMatchObject({ code: SdkErrorCode.MethodNotSupportedByProtocolVersion });
+        expect(requestsOf(c.tap.sent, 'ping')).toEqual([]);
+      } else {
+        expect(await c.client.ping()).toEqual({});
+      }
+    });
+
+    it('reports errors as erlmcp spells them: unknown tool -32602; missing resource -32602 (2026) or -32002 (2025), a ResourceNotFoundError either way', async () => {
+      await expect(c.client.callTool({ name: 'nope', arguments: {} })).rejects.toMatchObject({
+        code: -32602,
+        message: 'Unknown tool: nope',
+        data: { name: 'nope' },
+      });
+      const err = await c.client.readResource({ uri: 'erlmcp://nope' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ResourceNotFoundError);
+      expect(err).toMatchObject({ code: -32602, data: { uri: 'erlmcp://nope' } });
+      const read = requestsOf(c.tap.sent, 'resources/read').at(-1);
+      expect(responsesTo(c.tap.received, read?.id).map((m) => (m as { error?: unknown }).error)).toEqual([
+        {
+          code: era === 'modern' ? -32602 : -32002,
+          message: 'Resource not found: erlmcp://nope',
+          data: { uri: 'erlmcp://nope' },
+        },
+      ]);
+    });
+
     it('answered no request twice and never answered the cancelled one', () => {
       expect(answeredTwice(c.tap, 'received')).toEqual([]);
       const sleep = requestsOf(c.tap.sent, 'tools/call', 'sleep')[0] as Msg;
@@ -435,13 +479,15 @@ describe.each(cases(['in-process Streamable HTTP', 'stdio']))(
   (_label, via, mode) => {
     const era = mode.era;
     const meta = dressed(era, INTEROP_SERVER_INFO);
-    const baseTools = ['wait', 'record', 'ask_name', 'add_tool', 'bump'];
+    const baseTools = ['wait', 'record', 'ask_name', 'regional', 'add_tool', 'bump'];
     const added: string[] = [];
     let c: Connected;
     let hooks: Hooks;
     let serverTap: Tap | undefined;
     let listener: Listener | undefined;
     let server: McpServer | undefined;
+    /** The routing headers and status of each POST (in process, over HTTP). */
+    const posts: { method: string | null; name: string | null; region: string | null; status: number }[] = [];
 
     beforeAll(async () => {
       let transport: Transport;
@@ -460,7 +506,17 @@ describe.each(cases(['in-process Streamable HTTP', 'stdio']))(
         server = own.server;
         serverTap = tapServer(server);
         listener = await listen(server, { host: '127.0.0.1', port: 0, websocket: false });
-        transport = new StreamableHTTPClientTransport(new URL(listener.url));
+        transport = new StreamableHTTPClientTransport(new URL(listener.url), {
+          fetch: async (input, init) => {
+            const h = new Headers(init?.headers);
+            const r = await fetch(input, init);
+            if (init?.method === 'POST') {
+              const [method, name, region] = ['mcp-method', 'mcp-name', 'mcp-param-region'].map((k) => h.get(k));
+              posts.push({ method: method ?? null, name: name ?? null, region: region ?? null, status: r.status });
+            }
+            return r;
+          },
+        });
         hooks = {
           addTool: async (name) => {
             own.server.registerTool(name, { inputSchema: { type: 'object' } }, () => ({ content: text(name) }));
@@ -486,6 +542,39 @@ describe.each(cases(['in-process Streamable HTTP', 'stdio']))(
         aborted: { tag: string; reason: string }[];
         subscriptions: number;
       };
+
+    it(`calls a tool with an x-mcp-header parameter (${via !== 'stdio' && era === 'modern' ? 'mirrored into Mcp-Param-Region' : 'no header to mirror'})`, async () => {
+      // First thing on this connection: the client has no tools/list cached yet.
+      for (const region of ['eu-west', 'Zürich']) {
+        expect(await c.client.callTool({ name: 'regional', arguments: { region } })).toEqual({
+          ...meta,
+          content: text(`served in ${region}`),
+        });
+      }
+      if (via === 'stdio' || era === 'legacy') {
+        // No header layer (stdio), or no SEP-2243 at all (2025): the calls go out as they are.
+        expect(requestsOf(c.tap.sent, 'tools/call', 'regional')).toHaveLength(2);
+        expect(count(c.tap, 'tools/list')).toBe(0);
+        return;
+      }
+      // Not knowing the tool yet, the SDK sends no header; erlmcp refuses the call (HTTP 400,
+      // -32020); the SDK fetches tools/list and retries with the header, base64 for non-ASCII.
+      expect(posts.filter((p) => p.method === 'tools/call' || p.method === 'tools/list')).toEqual([
+        { method: 'tools/call', name: 'regional', region: null, status: 400 },
+        { method: 'tools/list', name: null, region: null, status: 200 },
+        { method: 'tools/call', name: 'regional', region: 'eu-west', status: 200 },
+        {
+          method: 'tools/call',
+          name: 'regional',
+          region: `=?base64?${Buffer.from('Zürich').toString('base64')}?=`,
+          status: 200,
+        },
+      ]);
+      const refusals = ((serverTap?.sent ?? []) as { error?: unknown }[]).filter((m) => m.error !== undefined);
+      expect(refusals.map((m) => m.error)).toEqual([
+        { code: -32020, message: 'Header mismatch: the Mcp-Param-Region header is required (arguments.region is set)' },
+      ]);
+    });
 
     it("cancelling callTool aborts the handler's signal, and the cancelled request is never answered", async () => {
       const ac = new AbortController();
@@ -636,6 +725,22 @@ describe.each(cases(['in-process Streamable HTTP', 'stdio']))(
           await waitFor('the server to drop the subscription', async () => (await record()).subscriptions === 0);
         }
         expect(heard).toHaveLength(2);
+      },
+    );
+
+    it.runIf(era === 'modern' && via !== 'stdio')(
+      'a graceful shutdown ends an open listen with its completion result (the SDK reports closed: graceful)',
+      async () => {
+        const subscription = await c.client.listen({ toolsListChanged: true });
+        const listenId = requestsOf(c.tap.sent, 'subscriptions/listen').at(-1)?.id;
+        await server?.shutdown(5_000);
+        expect(await subscription.closed).toBe('graceful');
+        expect(responsesTo(c.tap.received, listenId).map((m) => (m as { result?: unknown }).result)).toEqual([
+          {
+            resultType: 'complete',
+            _meta: { [SUBSCRIPTION_ID_META_KEY]: listenId, [SERVER_INFO_KEY]: INTEROP_SERVER_INFO },
+          },
+        ]);
       },
     );
 
