@@ -751,3 +751,44 @@ describe.each(cases(['in-process Streamable HTTP', 'stdio']))(
     });
   },
 );
+
+describe.each(cases(['in-process Streamable HTTP', 'stdio']))(
+  'ClientOptions.listChanged against an erlmcp server, %s',
+  (_label, via, mode) => {
+    it(`onChanged gets the refreshed tool list (${mode.era === 'modern' ? 'through the listen the SDK opens at connect' : 'after the unsolicited notification'})`, async () => {
+      const changes: (string[] | string)[] = [];
+      const { client } = sdkClient(mode, {
+        listChanged: {
+          tools: { onChanged: (err, tools) => changes.push(err ? String(err) : (tools ?? []).map((t) => t.name)) },
+        },
+      });
+      let server: McpServer | undefined;
+      let listener: Listener | undefined;
+      try {
+        let transport: Transport;
+        if (via === 'stdio') {
+          transport = stdio([INTEROP_FIXTURE]);
+        } else {
+          server = (createInteropServer(McpServer) as { server: McpServer }).server;
+          listener = await listen(server, { host: '127.0.0.1', port: 0, websocket: false });
+          transport = new StreamableHTTPClientTransport(new URL(listener.url));
+        }
+        await client.connect(transport);
+        expect(client.autoOpenedSubscription?.honoredFilter).toEqual(
+          mode.era === 'modern' ? { toolsListChanged: true } : undefined,
+        );
+        if (server !== undefined) {
+          server.registerTool('late', { inputSchema: { type: 'object' } }, () => ({ content: text('late') }));
+        } else {
+          await client.callTool({ name: 'add_tool', arguments: { name: 'late' } });
+        }
+        await waitFor('onChanged', () => changes.length >= 1);
+        expect(changes).toEqual([['wait', 'record', 'ask_name', 'regional', 'add_tool', 'bump', 'late']]);
+      } finally {
+        await client.close();
+        await listener?.close();
+        await server?.close();
+      }
+    });
+  },
+);

@@ -51,12 +51,13 @@ export const ELICITED_NAME = 'Ada';
 /**
  * An SDK v2 client in `mode`, declaring sampling and elicitation, whose handlers (set with
  * setRequestHandler, which the client also uses to fulfil MRTR input requests) record their
- * requests. `errors` collects what the client reported through onerror.
+ * requests. `errors` collects what the client reported through onerror. `options` adds to the
+ * client's options.
  */
-export function sdkClient(mode: Mode): { client: Client; asked: Asked; errors: Error[] } {
+export function sdkClient(mode: Mode, options: ClientOptions = {}): { client: Client; asked: Asked; errors: Error[] } {
   const client = new Client(
     { name: 'sdk2-interop', version: '2.4.0-test' },
-    { capabilities: { sampling: {}, elicitation: {} }, versionNegotiation: mode.negotiation },
+    { capabilities: { sampling: {}, elicitation: {} }, versionNegotiation: mode.negotiation, ...options },
   );
   const asked: Asked = { sampling: [], elicitation: [] };
   const errors: Error[] = [];
