@@ -51,7 +51,9 @@ import {
 import { answeredTwice, isResponse, requestsOf, responsesTo, type Tap, tapServer, tapTransport } from './wire-tap.js';
 
 const children = new Children();
-afterAll(() => children.stopAll());
+afterAll(() => children.stopAll(), 30_000);
+/** Bound of a hook that starts processes (the Children.serve bound is 30 s too); vitest's default is 10 s. */
+const SPAWN_MS = 30_000;
 
 type Era = Mode['era'];
 /** A JSON-RPC message read loosely: any path in it may be absent. */
@@ -122,7 +124,7 @@ describe('erlmcp serve (the demo toolset, both eras on one endpoint)', () => {
   let url = '';
   beforeAll(async () => {
     ({ url } = await children.serve());
-  });
+  }, SPAWN_MS);
   const transportFor = (via: string): Transport =>
     via === 'stdio'
       ? stdio([CLI, 'serve', '--stdio', '--log-level', 'silent'])
@@ -134,7 +136,7 @@ describe('erlmcp serve (the demo toolset, both eras on one endpoint)', () => {
     let c: Connected;
     beforeAll(async () => {
       c = await connect(mode, transportFor(via));
-    });
+    }, SPAWN_MS);
     afterAll(async () => {
       await c?.client.close();
     });
@@ -444,7 +446,7 @@ describe('erlmcp serve (the demo toolset, both eras on one endpoint)', () => {
             ? stdio([CLI, 'serve', '--stdio', '--log-level', 'silent'], env)
             : new StreamableHTTPClientTransport(new URL((await children.serve(env)).url));
         c = await connect(MODES[0] as Mode, transport);
-      });
+      }, SPAWN_MS);
       afterAll(async () => {
         await c?.client.close();
       });
@@ -528,7 +530,7 @@ describe.each(cases(['in-process Streamable HTTP', 'stdio']))(
         };
       }
       c = await connect(mode, transport);
-    });
+    }, SPAWN_MS);
     afterAll(async () => {
       await c?.client.close();
       await listener?.close();
