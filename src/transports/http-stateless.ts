@@ -138,9 +138,13 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
     if (kind === Kind.NOTIFICATION) {
       res.writeHead(202);
       res.end();
-      // Over HTTP closing a request's stream is its cancel, and this channel renumbered its
-      // requests: a posted notifications/cancelled could only name some other request. Dropped.
-      if ((value as { method: string }).method === 'notifications/cancelled') return;
+      // Over Streamable HTTP, closing a request's stream is its cancellation (MCP 2026-07-28,
+      // basic/patterns/cancellation.mdx; see exchangeClosed). A client's notifications/cancelled
+      // names its own request id, which means nothing here: requests run under this channel's
+      // ids, and the channel is shared by every client at the address. Delivering it would
+      // cancel whichever request holds that number, maybe another client's. Servers may ignore
+      // cancellations of requests they do not know, so it is accepted and dropped.
+      if ((value as { method?: unknown }).method === 'notifications/cancelled') return;
       this.#deliver(value, { requestInfo: { headers: req.headers }, requestHeaders: req.headers });
       return;
     }
