@@ -24,6 +24,15 @@ async function server(): Promise<string> {
 
 const text = (r: { content?: unknown }) => (r.content as { text: string }[])[0]?.text;
 
+/** Polls `cond` until it holds, for at most 10 s. */
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('2026 era across the SDK boundary', () => {
   it("erlmcp's McpClient over the SDK v2 StreamableHTTPClientTransport", async () => {
     const c = new McpClient({ name: 'erlmcp', version: '1' }, { versionNegotiation: 'auto', onwarning: () => {} });
@@ -38,11 +47,12 @@ describe('2026 era across the SDK boundary', () => {
     expect(await c.callTool({ name: 'nope' }).catch((e) => e)).toEqual(new McpError(-32602, 'Tool nope not found'));
     const ac = new AbortController();
     const slow = c.callTool({ name: 'slow', arguments: { ms: 30_000 } }, { signal: ac.signal });
-    setImmediate(() => ac.abort(new Error('stop')));
+    const stats = async () => JSON.parse(text(await c.callTool({ name: 'stats' })) as string);
+    // Abort once the handler runs (a request aborted before it was sent never reaches the server).
+    await until(async () => (await stats()).started === 1);
+    ac.abort(new Error('stop'));
     expect((await slow.catch((e) => e)).message).toBe('stop');
-    let stats = { cancelled: 0 };
-    while (stats.cancelled === 0) stats = JSON.parse(text(await c.callTool({ name: 'stats' })) as string);
-    expect(stats.cancelled).toBe(1);
+    await until(async () => (await stats()).cancelled === 1);
     const sub = await c.listen({ toolsListChanged: true });
     expect(sub.filter).toEqual({ toolsListChanged: true });
     await sub.close();
@@ -58,12 +68,11 @@ describe('2026 era across the SDK boundary', () => {
     // The SDK cancels a 2026 request by aborting our requestSignal: the server sees it.
     const ac = new AbortController();
     const slow = client.callTool({ name: 'slow', arguments: { ms: 30_000 } }, { signal: ac.signal });
-    setImmediate(() => ac.abort(new Error('stop')));
+    const stats = async () =>
+      JSON.parse(text((await client.callTool({ name: 'stats' })) as { content?: unknown }) as string);
+    await until(async () => (await stats()).started === 1);
+    ac.abort(new Error('stop'));
     await expect(slow).rejects.toThrow('stop');
-    let stats = { cancelled: 0 };
-    while (stats.cancelled === 0) {
-      stats = JSON.parse(text((await client.callTool({ name: 'stats' })) as { content?: unknown }) as string);
-    }
-    expect(stats.cancelled).toBe(1);
+    await until(async () => (await stats()).cancelled === 1);
   });
 });
