@@ -29,7 +29,7 @@ const DEFAULT_FIXTURE = path.join(ROOT, 'test/conformance/everything-server.mjs'
 const SUITE_PKG = path.join(ROOT, 'node_modules/@modelcontextprotocol/conformance');
 const CLI = path.join(SUITE_PKG, 'dist/index.js');
 const DIST_ENTRY = path.join(ROOT, 'dist/index.mjs');
-const NODE_CACHE = path.join(ROOT, 'node_modules/.cache/erlmcp-conformance-node');
+const NODE_CACHE = path.join(ROOT, 'node_modules/.cache/erlmcp-node');
 const baselineFile = (revision) => path.join(ROOT, `test/conformance/expected-failures.${revision}.yml`);
 
 const DEFAULT_TIMEOUT_MS = 180_000;
