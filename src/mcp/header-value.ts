@@ -5,6 +5,16 @@
  * Both ends need it (the client encodes, a server decodes before comparing with the body).
  */
 
+/** The body field `Mcp-Name` mirrors, per method (SEP-2243; SEP-2663 for the tasks methods). */
+export const MCP_NAME_SOURCE: Readonly<Record<string, 'name' | 'uri' | 'taskId'>> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
+};
+
 const PREFIX = '=?base64?';
 const SUFFIX = '?=';
 const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -29,15 +39,19 @@ export function encodeHeaderValue(value: string): string {
   return isPlainSafe(value) ? value : `${PREFIX}${Buffer.from(value, 'utf8').toString('base64')}${SUFFIX}`;
 }
 
+/** Visible ASCII, space and tab: what a value may hold literally (RFC 9110 field-value characters). */
+const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
+
 /**
  * Decodes a header value: the sentinel's payload as UTF-8, any other value as it is.
- * Undefined when the sentinel's payload is not canonical base64 or not UTF-8 (a server must
- * reject such a header).
+ * Undefined when the sentinel's payload is not canonical base64 or not UTF-8, or when a literal
+ * value holds characters that must have been encoded (Node hands raw header bytes over as
+ * latin1 code units): a server must reject such a header.
  */
 export function decodeHeaderValue(value: string): string | undefined {
-  if (!(value.startsWith(PREFIX) && value.endsWith(SUFFIX) && value.length >= PREFIX.length + SUFFIX.length)) {
-    return value;
-  }
+  if (!(value.startsWith(PREFIX) && value.endsWith(SUFFIX))) return FIELD_VALUE.test(value) ? value : undefined;
+  // "=?base64?=" and the like: a sentinel cut short is neither a literal nor a payload.
+  if (value.length < PREFIX.length + SUFFIX.length) return undefined;
   const b64 = value.slice(PREFIX.length, value.length - SUFFIX.length);
   if (!CANONICAL_BASE64.test(b64)) return undefined;
   try {

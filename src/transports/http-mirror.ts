@@ -1,4 +1,4 @@
-import { encodeHeaderValue } from '../mcp/header-value.js';
+import { encodeHeaderValue, MCP_NAME_SOURCE } from '../mcp/header-value.js';
 import type { JsonRpcMessage } from '../mcp/jsonrpc.js';
 import { META_PROTOCOL_VERSION } from '../mcp/meta-keys.js';
 import { isModernVersion } from '../mcp/versions.js';
@@ -8,16 +8,6 @@ import { isModernVersion } from '../mcp/versions.js';
  * basic/transports/streamable-http.mdx "Standard Request Headers"; SEP-2663 for tasks/*), so
  * that load balancers and gateways can route without parsing the body.
  */
-
-/** The body field `Mcp-Name` mirrors, per method. */
-const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri' | 'taskId'>> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
-  'tasks/get': 'taskId',
-  'tasks/update': 'taskId',
-  'tasks/cancel': 'taskId',
-};
 
 /**
  * The protocol version a message claims in its 2026 envelope (`params._meta`), when it is
@@ -42,7 +32,7 @@ export function mirroredHeaders(message: JsonRpcMessage, version: string): Recor
   const h: Record<string, string> = { 'mcp-protocol-version': version };
   if (!('method' in message)) return h;
   h['mcp-method'] = message.method;
-  const field = NAME_SOURCE[message.method];
+  const field = MCP_NAME_SOURCE[message.method];
   const value = field === undefined ? undefined : message.params?.[field];
   if (typeof value === 'string') h['mcp-name'] = encodeHeaderValue(value);
   return h;

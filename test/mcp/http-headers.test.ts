@@ -92,10 +92,10 @@ describe('x-mcp-header annotations (headerParamsOf)', () => {
       },
     });
     expect(params).toEqual([
-      { header: 'mcp-param-region', label: 'Region', path: ['region'], type: 'string' },
-      { header: 'mcp-param-count', label: 'Count', path: ['count'], type: 'integer' },
-      { header: 'mcp-param-dry-run', label: 'Dry-Run', path: ['dry'], type: 'boolean' },
-      { header: 'mcp-param-zone_1', label: 'Zone_1', path: ['config', 'zone'], type: 'string' },
+      { name: 'Region', path: ['region'], type: 'string' },
+      { name: 'Count', path: ['count'], type: 'integer' },
+      { name: 'Dry-Run', path: ['dry'], type: 'boolean' },
+      { name: 'Zone_1', path: ['config', 'zone'], type: 'string' },
     ]);
     expect(headerParamsOf({ type: 'object' })).toEqual([]);
   });
@@ -104,19 +104,19 @@ describe('x-mcp-header annotations (headerParamsOf)', () => {
     [
       'type number',
       { properties: { n: { type: 'number', 'x-mcp-header': 'N' } } },
-      'needs type string, integer or boolean',
+      'only string, integer and boolean are allowed',
     ],
     [
       'type object',
       { properties: { o: { type: 'object', 'x-mcp-header': 'O' } } },
-      'needs type string, integer or boolean',
+      'only string, integer and boolean are allowed',
     ],
     [
       'type array',
       { properties: { a: { type: 'array', 'x-mcp-header': 'A' } } },
-      'needs type string, integer or boolean',
+      'only string, integer and boolean are allowed',
     ],
-    ['no type', { properties: { s: { 'x-mcp-header': 'S' } } }, 'needs type string, integer or boolean'],
+    ['no type', { properties: { s: { 'x-mcp-header': 'S' } } }, 'only string, integer and boolean are allowed'],
     ['the schema root', { type: 'string', 'x-mcp-header': 'Root' }, 'not reachable'],
     [
       'inside items',
@@ -146,7 +146,7 @@ describe('x-mcp-header annotations (headerParamsOf)', () => {
           b: { type: 'string', 'x-mcp-header': 'REGION' },
         },
       },
-      'used twice',
+      'declared twice',
     ],
     ['an empty name', { properties: { a: { type: 'string', 'x-mcp-header': '' } } }, 'non-empty HTTP token'],
     [

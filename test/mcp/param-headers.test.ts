@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { paramHeaders, scanHeaderParams } from '../../src/mcp/client/param-headers.js';
 import { ToolHeaderIndex } from '../../src/mcp/client/tool-headers.js';
 import { decodeHeaderValue, encodeHeaderValue, headerValueOf } from '../../src/mcp/header-value.js';
+import { paramHeaders, scanHeaderParams } from '../../src/mcp/param-headers.js';
 
 describe('header value encoding (streamable-http.mdx, Value Encoding)', () => {
   it('passes safe ASCII through and base64-encodes the rest, as the spec table shows', () => {
@@ -56,9 +56,9 @@ describe('x-mcp-header', () => {
     expect(scanHeaderParams(s)).toEqual({
       ok: true,
       params: [
-        { path: ['region'], name: 'Region' },
-        { path: ['opts', 'dry'], name: 'Dry-Run' },
-        { path: ['count'], name: 'Count' },
+        { path: ['region'], name: 'Region', type: 'string' },
+        { path: ['opts', 'dry'], name: 'Dry-Run', type: 'boolean' },
+        { path: ['count'], name: 'Count', type: 'integer' },
       ],
     });
   });
@@ -97,10 +97,10 @@ describe('x-mcp-header', () => {
 
   it('builds the headers of a call: encoded values, absent and null left out', () => {
     const params = [
-      { path: ['region'], name: 'Region' },
-      { path: ['opts', 'dry'], name: 'Dry' },
-      { path: ['n'], name: 'N' },
-      { path: ['gone'], name: 'Gone' },
+      { path: ['region'], name: 'Region', type: 'string' as const },
+      { path: ['opts', 'dry'], name: 'Dry', type: 'boolean' as const },
+      { path: ['n'], name: 'N', type: 'integer' as const },
+      { path: ['gone'], name: 'Gone', type: 'string' as const },
     ];
     expect(paramHeaders(params, { region: 'Zürich', opts: { dry: false }, n: null })).toEqual({
       'Mcp-Param-Region': '=?base64?WsO8cmljaA==?=',

@@ -1,5 +1,5 @@
+import { type HeaderParam, paramHeaders, scanHeaderParams } from '../param-headers.js';
 import type { Tool } from '../types.js';
-import { type HeaderParam, paramHeaders, scanHeaderParams } from './param-headers.js';
 
 /** A tool left out of a `tools/list` answer, and why. */
 export interface RejectedTool {

@@ -2,14 +2,17 @@
  * `x-mcp-header` (MCP 2026-07-28, server/tools.mdx and streamable-http.mdx "Custom Headers from
  * Tool Parameters"): a tool's `inputSchema` may mark primitive properties to be mirrored into
  * `Mcp-Param-{Name}` headers. Over Streamable HTTP the client MUST send them, and MUST drop
- * tools whose annotations break the rules.
+ * tools whose annotations break the rules; the server refuses such a tool at registration and
+ * checks the headers against the arguments. One scanner for both sides.
  */
-import { encodeHeaderValue, headerValueOf } from '../header-value.js';
+import { encodeHeaderValue, headerValueOf } from './header-value.js';
 
-/** One annotated property: where it sits in the arguments, and its header's name part. */
+/** One annotated property: where it sits in the arguments, its header's name part and its type. */
 export interface HeaderParam {
   path: readonly string[];
+  /** The `x-mcp-header` value as written: the header is `Mcp-Param-<name>`. */
   name: string;
+  type: 'string' | 'integer' | 'boolean';
 }
 
 export type HeaderScan = { ok: true; params: HeaderParam[] } | { ok: false; reason: string };
@@ -60,7 +63,7 @@ export function scanHeaderParams(inputSchema: unknown): HeaderScan {
       const prior = seen.get(lower);
       if (prior !== undefined) return `${X_MCP_HEADER} "${name}" is declared twice (also as "${prior}")`;
       seen.set(lower, name);
-      params.push({ path: [...path], name });
+      params.push({ path: [...path], name, type: schema.type as HeaderParam['type'] });
     }
     const props = schema.properties;
     if (typeof props === 'object' && props !== null) {
