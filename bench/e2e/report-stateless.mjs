@@ -14,6 +14,9 @@ const PAIRS = [
   { a: 'ours-session', b: 'sdk2-1' },
   { a: 'ours-session', b: 'sdk2-50' },
   { a: 'ours-stateless', b: 'ours-session' },
+  // Only when the opt-in case ran.
+  { a: 'ours-stateless-50', b: 'sdk2-50-hoisted' },
+  { a: 'ours-session', b: 'sdk2-50-hoisted' },
 ];
 
 /** @param {string[]} header @param {string[][]} rows @param {number} left columns left-aligned */
@@ -180,6 +183,7 @@ export function reportStateless(runs, opts) {
   for (const r of runs) {
     const tag = `stateless ${r.server} ${r.connections} conns round ${r.round}`;
     if (r.status === 'failed') problems.push(`${tag}: FAILED: ${r.reason}`);
+    if (r.status === 'ok' && r.load.ok === 0) problems.push(`${tag}: no correct response in the measured window`);
     if (r.status === 'ok' && r.load.errorCount > 0)
       problems.push(`${tag}: ${r.load.errorCount} errors: ${JSON.stringify(r.load.errors)}`);
     if (r.status === 'ok' && (r.load.otherCpuPct ?? 0) > 25)

@@ -12,13 +12,13 @@ import { fdLimit } from './limits.mjs';
 import { Child } from './proc.mjs';
 import { report } from './report.mjs';
 import { reportStateless } from './report-stateless.mjs';
-import { runStateless, STATELESS_SERVERS } from './stateless.mjs';
+import { DEFAULT_STATELESS_SERVERS, runStateless, STATELESS_SERVERS } from './stateless.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const STATELESS_NAMES = Object.keys(STATELESS_SERVERS);
 const USAGE = `usage: node bench/e2e/run.mjs [--quick] [--duration S] [--warmup S] [--only ws|http|stateless]
        [--sessions 100,1000] [--http-sessions 50] [--outstanding 1] [--servers raw,sdk,ours[,ours-shards]] [--rounds 3]
-       [--connections 50] [--wrk-threads 1] [--stateless-servers ${STATELESS_NAMES.join(',')}]`;
+       [--connections 50] [--wrk-threads 1] [--stateless-servers ${DEFAULT_STATELESS_SERVERS.join(',')}[,sdk2-50-hoisted]]`;
 
 function parseArgs(argv) {
   const o = {
@@ -34,7 +34,7 @@ function parseArgs(argv) {
     // The stateless group: wrk connections (one case set per value), wrk threads, servers.
     connections: [50],
     wrkThreads: 1,
-    statelessServers: STATELESS_NAMES,
+    statelessServers: DEFAULT_STATELESS_SERVERS,
   };
   let duration;
   let warmup;

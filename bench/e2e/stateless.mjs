@@ -23,6 +23,12 @@ export const STATELESS_SERVERS = {
   ceiling: { module: 'ceiling-http', mode: 'stateless', what: 'plain node:http JSON echo, no MCP (ceiling)' },
   'sdk2-1': { module: 'sdk2-1', mode: 'stateless', what: 'SDK v2 createMcpHandler + toNodeHandler, 1 tool' },
   'sdk2-50': { module: 'sdk2-50', mode: 'stateless', what: 'SDK v2 createMcpHandler + toNodeHandler, 50 tools' },
+  // Opt-in (not in the default list): sdk2-50 with its zod schemas built once, outside the factory.
+  'sdk2-50-hoisted': {
+    module: 'sdk2-50-hoisted',
+    mode: 'stateless',
+    what: 'SDK v2 as sdk2-50, zod schemas built once at module scope (not the documented pattern)',
+  },
   'ours-stateless': {
     module: 'ours-stateless',
     mode: 'stateless',
@@ -39,6 +45,16 @@ export const STATELESS_SERVERS = {
     what: `erlmcp listen(), ${SESSION_VERSION} sessions, 1 tool`,
   },
 };
+
+/** The cases run when --stateless-servers is not given, in run order. */
+export const DEFAULT_STATELESS_SERVERS = [
+  'ceiling',
+  'sdk2-1',
+  'sdk2-50',
+  'ours-stateless',
+  'ours-stateless-50',
+  'ours-session',
+];
 
 /**
  * @typedef {{ servers: string[], connections: number[], wrkThreads: number, rounds: number,
