@@ -25,3 +25,20 @@ export function otherCpuPct(m0, m1, known) {
   const busyPct = ((m1.busy - m0.busy) / (m1.total - m0.total)) * os.cpus().length * 100;
   return Math.max(0, Math.round(busyPct - known));
 }
+
+/**
+ * Resolves once the machine was busy less than `pct` % of one core over a 500 ms sample (call
+ * it while the case's own processes are idle), or after `maxMs` regardless. Returns true when
+ * it found a quiet moment.
+ * @param {number} pct @param {number} maxMs
+ */
+export async function waitForQuiet(pct, maxMs) {
+  const until = Date.now() + maxMs;
+  while (Date.now() < until) {
+    const m0 = machineCpu();
+    await new Promise((r) => setTimeout(r, 500));
+    const busy = otherCpuPct(m0, machineCpu(), 0);
+    if (busy === undefined || busy < pct) return true;
+  }
+  return false;
+}

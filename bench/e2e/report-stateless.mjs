@@ -2,7 +2,7 @@
 // req/s, latency, errors and the CPU of the server and of wrk; the ratios to the ceiling and
 // between erlmcp and the SDK v2; the targets with pass/fail. Ratios only compare cases of the
 // same run, and per round as well as of the medians (a round's cases ran minutes apart at most).
-import { STATELESS_SERVERS } from './stateless.mjs';
+import { CONTENDED_PCT, STATELESS_SERVERS } from './stateless.mjs';
 
 const TARGETS = { vsCeiling: 0.9, vsSdk1: 10, vsSdk50: 40 };
 
@@ -183,10 +183,14 @@ export function reportStateless(runs, opts) {
   for (const r of runs) {
     const tag = `stateless ${r.server} ${r.connections} conns round ${r.round}`;
     if (r.status === 'failed') problems.push(`${tag}: FAILED: ${r.reason}`);
+    for (const d of r.discardedAttempts ?? []) {
+      if (d.errorCount > 0)
+        problems.push(`${tag} (a re-measured window): ${d.errorCount} errors: ${JSON.stringify(d.errors)}`);
+    }
     if (r.status === 'ok' && r.load.ok === 0) problems.push(`${tag}: no correct response in the measured window`);
     if (r.status === 'ok' && r.load.errorCount > 0)
       problems.push(`${tag}: ${r.load.errorCount} errors: ${JSON.stringify(r.load.errors)}`);
-    if (r.status === 'ok' && (r.load.otherCpuPct ?? 0) > 25)
+    if (r.status === 'ok' && (r.load.otherCpuPct ?? 0) > CONTENDED_PCT)
       contended.push(`${tag} (${r.load.otherCpuPct} % of a core)`);
   }
   const warmupErrors = runs

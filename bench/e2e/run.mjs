@@ -18,7 +18,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const STATELESS_NAMES = Object.keys(STATELESS_SERVERS);
 const USAGE = `usage: node bench/e2e/run.mjs [--quick] [--duration S] [--warmup S] [--only ws|http|stateless]
        [--sessions 100,1000] [--http-sessions 50] [--outstanding 1] [--servers raw,sdk,ours[,ours-shards]] [--rounds 3]
-       [--connections 50] [--wrk-threads 1] [--stateless-servers ${DEFAULT_STATELESS_SERVERS.join(',')}[,sdk2-50-hoisted]]`;
+       [--connections 50] [--wrk-threads 1] [--quiet-retries 2] [--stateless-servers ${DEFAULT_STATELESS_SERVERS.join(',')}[,sdk2-50-hoisted]]`;
 
 function parseArgs(argv) {
   const o = {
@@ -34,6 +34,7 @@ function parseArgs(argv) {
     // The stateless group: wrk connections (one case set per value), wrk threads, servers.
     connections: [50],
     wrkThreads: 1,
+    quietRetries: 2,
     statelessServers: DEFAULT_STATELESS_SERVERS,
   };
   let duration;
@@ -60,6 +61,7 @@ function parseArgs(argv) {
     else if (a === '--rounds') o.rounds = Number(val());
     else if (a === '--connections') o.connections = list();
     else if (a === '--wrk-threads') o.wrkThreads = Number(val());
+    else if (a === '--quiet-retries') o.quietRetries = Number(val());
     else if (a === '--stateless-servers') o.statelessServers = val().split(',');
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
@@ -84,6 +86,7 @@ function parseArgs(argv) {
     fail('session counts and --outstanding must be positive integers');
   }
   if (!Number.isInteger(o.wrkThreads) || o.wrkThreads < 1) fail('--wrk-threads must be a positive integer');
+  if (!Number.isInteger(o.quietRetries) || o.quietRetries < 0) fail('--quiet-retries must be an integer >= 0');
   // wrk opens its connections across its threads and needs at least one per thread.
   if (o.connections.some((n) => !Number.isInteger(n) || n < o.wrkThreads)) {
     fail('--connections must be integers no smaller than --wrk-threads');
@@ -265,6 +268,7 @@ const statelessRun =
           rounds: opts.rounds,
           warmupSec: opts.warmupSec,
           durationSec: opts.durationSec,
+          quietRetries: opts.quietRetries,
         },
         log,
       )
