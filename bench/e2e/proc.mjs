@@ -11,6 +11,16 @@ function killAll() {
   live.clear();
 }
 process.on('exit', killAll);
+
+/**
+ * Puts a child this module did not fork (e.g. a spawned wrk) under the same guarantee: it is
+ * SIGKILLed when the parent exits or gets SIGINT/SIGTERM/SIGHUP.
+ * @param {import('node:child_process').ChildProcess} proc
+ */
+export function track(proc) {
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+}
 for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
   process.on(sig, () => {
     killAll();

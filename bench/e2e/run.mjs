@@ -2,17 +2,23 @@
 // loopback. One server process and one load-generator process at a time (forked, so they do
 // not share an event loop); this parent only orchestrates, then prints the tables and writes
 // bench/results/e2e-<date>.json and bench/results/e2e-latest.json. See docs/benchmarks-e2e.md.
+// The stateless group (2026-07-28 over Streamable HTTP, driven by wrk) lives in stateless.mjs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineCpu, otherCpuPct } from './cpu.mjs';
 import { fdLimit } from './limits.mjs';
 import { Child } from './proc.mjs';
 import { report } from './report.mjs';
+import { reportStateless } from './report-stateless.mjs';
+import { DEFAULT_STATELESS_SERVERS, runStateless, STATELESS_SERVERS } from './stateless.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const USAGE = `usage: node bench/e2e/run.mjs [--quick] [--duration S] [--warmup S] [--only ws|http]
-       [--sessions 100,1000] [--http-sessions 50] [--outstanding 1] [--servers raw,sdk,ours[,ours-shards]] [--rounds 3]`;
+const STATELESS_NAMES = Object.keys(STATELESS_SERVERS);
+const USAGE = `usage: node bench/e2e/run.mjs [--quick] [--duration S] [--warmup S] [--only ws|http|stateless]
+       [--sessions 100,1000] [--http-sessions 50] [--outstanding 1] [--servers raw,sdk,ours[,ours-shards]] [--rounds 3]
+       [--connections 50] [--wrk-threads 1] [--quiet-retries 2] [--stateless-servers ${DEFAULT_STATELESS_SERVERS.join(',')}[,sdk2-50-hoisted]]`;
 
 function parseArgs(argv) {
   const o = {
@@ -25,6 +31,11 @@ function parseArgs(argv) {
     outstanding: 1,
     servers: ['raw', 'sdk', 'ours'],
     rounds: 3,
+    // The stateless group: wrk connections (one case set per value), wrk threads, servers.
+    connections: [50],
+    wrkThreads: 1,
+    quietRetries: 2,
+    statelessServers: DEFAULT_STATELESS_SERVERS,
   };
   let duration;
   let warmup;
@@ -48,6 +59,10 @@ function parseArgs(argv) {
     else if (a === '--outstanding') o.outstanding = Number(val());
     else if (a === '--servers') o.servers = val().split(',');
     else if (a === '--rounds') o.rounds = Number(val());
+    else if (a === '--connections') o.connections = list();
+    else if (a === '--wrk-threads') o.wrkThreads = Number(val());
+    else if (a === '--quiet-retries') o.quietRetries = Number(val());
+    else if (a === '--stateless-servers') o.statelessServers = val().split(',');
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -57,12 +72,29 @@ function parseArgs(argv) {
   o.warmupSec = warmup ?? (o.quick ? 0.5 : 1.5);
   if (o.quick) o.rounds = 1;
   if (!Number.isInteger(o.rounds) || o.rounds < 1) fail('--rounds must be a positive integer');
-  const nums = [...o.sessions, ...o.httpSessions, o.outstanding, o.durationSec, o.warmupSec];
+  const nums = [
+    ...o.sessions,
+    ...o.httpSessions,
+    ...o.connections,
+    o.outstanding,
+    o.wrkThreads,
+    o.durationSec,
+    o.warmupSec,
+  ];
   if (nums.some((n) => !Number.isFinite(n) || n < 0)) fail('numbers must be non-negative');
   if ([...o.sessions, ...o.httpSessions, o.outstanding].some((n) => !Number.isInteger(n) || n < 1)) {
     fail('session counts and --outstanding must be positive integers');
   }
-  if (o.only && o.only !== 'ws' && o.only !== 'http') fail('--only takes ws or http');
+  if (!Number.isInteger(o.wrkThreads) || o.wrkThreads < 1) fail('--wrk-threads must be a positive integer');
+  if (!Number.isInteger(o.quietRetries) || o.quietRetries < 0) fail('--quiet-retries must be an integer >= 0');
+  // wrk opens its connections across its threads and needs at least one per thread.
+  if (o.connections.some((n) => !Number.isInteger(n) || n < o.wrkThreads)) {
+    fail('--connections must be integers no smaller than --wrk-threads');
+  }
+  if (o.only && !['ws', 'http', 'stateless'].includes(o.only)) fail('--only takes ws, http or stateless');
+  if (o.statelessServers.some((s) => !STATELESS_NAMES.includes(s))) {
+    fail(`--stateless-servers takes ${STATELESS_NAMES.join(', ')}`);
+  }
   if (o.servers.some((s) => !['raw', 'sdk', 'ours', 'ours-shards'].includes(s))) {
     fail('--servers takes raw, sdk, ours, ours-shards');
   }
@@ -74,18 +106,6 @@ function fail(msg) {
   process.exit(2);
 }
 
-/** Busy and total CPU jiffies of the whole machine (Linux /proc/stat), to spot other load. */
-function machineCpu() {
-  try {
-    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = (f[3] ?? 0) + (f[4] ?? 0);
-    const total = f.reduce((a, b) => a + b, 0);
-    return { busy: total - idle, total };
-  } catch {
-    return undefined;
-  }
-}
-
 const opts = parseArgs(process.argv.slice(2));
 const SERVER_MODULE = { raw: 'raw-ws', sdk: 'sdk', ours: 'ours', 'ours-shards': 'ours-shards', bare: 'bare-ws' };
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
@@ -93,13 +113,13 @@ const log = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
 
 /** The cases, in run order. `load: false` = idle-memory measurement only. */
 const cases = [];
-if (opts.only !== 'http') {
+if (opts.only === undefined || opts.only === 'ws') {
   for (const n of opts.sessions) {
     cases.push({ transport: 'ws', server: 'bare', sessions: n, load: false });
     for (const s of opts.servers) cases.push({ transport: 'ws', server: s, sessions: n, load: true });
   }
 }
-if (opts.only !== 'ws') {
+if (opts.only === undefined || opts.only === 'http') {
   for (const n of opts.httpSessions) {
     for (const s of opts.servers.filter((x) => x !== 'raw'))
       cases.push({ transport: 'http', server: s, sessions: n, load: true });
@@ -190,10 +210,7 @@ async function runCase(c) {
       result.serverCpuPct = Math.round((cpuMs / (cpu1.at - cpu0.at)) * 1000) / 10;
       // Machine-wide busy CPU (100 % = one core) minus the server and the load generator: what
       // other processes took during the window. A high figure means the case was contended.
-      if (m0 && m1) {
-        const busyPct = ((m1.busy - m0.busy) / (m1.total - m0.total)) * os.cpus().length * 100;
-        result.otherCpuPct = Math.max(0, Math.round(busyPct - result.serverCpuPct - result.loadgenCpuPct));
-      }
+      result.otherCpuPct = otherCpuPct(m0, m1, result.serverCpuPct + result.loadgenCpuPct);
       out.load = result;
       const l = result.latencyUs;
       log(
@@ -220,10 +237,11 @@ async function runCase(c) {
 }
 
 const started = Date.now();
-log(
-  `e2e: ${cases.length} cases x ${opts.rounds} round(s), warmup ${opts.warmupSec} s + ${opts.durationSec} s measured each, ` +
-    `${opts.outstanding} outstanding request(s) per session`,
-);
+if (cases.length)
+  log(
+    `e2e: ${cases.length} cases x ${opts.rounds} round(s), warmup ${opts.warmupSec} s + ${opts.durationSec} s measured each, ` +
+      `${opts.outstanding} outstanding request(s) per session`,
+  );
 // Rounds run every load case once in turn (raw, sdk, ours, raw, sdk, ours, ...), so slow drift
 // of a shared machine hits every server alike; each case then reports its median round.
 /** @type {Map<string, any[]>} */
@@ -239,6 +257,22 @@ for (let round = 1; round <= opts.rounds; round++) {
   }
 }
 const results = cases.map((c) => medianRun(runs.get(`${c.transport}|${c.server}|${c.sessions}`) ?? []));
+
+const statelessRun =
+  opts.only === undefined || opts.only === 'stateless'
+    ? await runStateless(
+        {
+          servers: opts.statelessServers,
+          connections: opts.connections,
+          wrkThreads: opts.wrkThreads,
+          rounds: opts.rounds,
+          warmupSec: opts.warmupSec,
+          durationSec: opts.durationSec,
+          quietRetries: opts.quietRetries,
+        },
+        log,
+      )
+    : undefined;
 
 /** The round with the median req/s (its latencies and memory come along), with every round's rate. */
 function medianRun(list) {
@@ -260,22 +294,48 @@ const env = {
   totalMemMiB: Math.round(os.totalmem() / 2 ** 20),
   loadavgAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
   fdLimit: limit,
-  sdkVersion: JSON.parse(
-    fs.readFileSync(
-      path.join(here, '..', '..', 'node_modules', '@modelcontextprotocol', 'sdk', 'package.json'),
-      'utf8',
-    ),
-  ).version,
+  sdkVersion: packageVersion('sdk'),
+  sdk2ServerVersion: packageVersion('server'),
+  sdk2NodeVersion: packageVersion('node'),
+  wrk: statelessRun?.wrk,
   durationSec: Number(((Date.now() - started) / 1000).toFixed(1)),
 };
 const { text, summary } = report(results, opts);
-console.log(text);
+if (cases.length) console.log(text);
+const stateless = statelessRun
+  ? reportStateless(statelessRun.runs, {
+      connections: opts.connections,
+      servers: opts.statelessServers,
+      skipped: statelessRun.skipped,
+    })
+  : undefined;
+if (stateless) console.log(stateless.text);
 
 const outDir = path.join(here, '..', 'results');
 fs.mkdirSync(outDir, { recursive: true });
-const json = `${JSON.stringify({ env, options: opts, ...summary, cases: results }, null, 2)}\n`;
+const json = `${JSON.stringify(
+  {
+    env,
+    options: opts,
+    ...summary,
+    cases: results,
+    stateless: stateless && { ...stateless.summary, runs: statelessRun?.runs },
+  },
+  null,
+  2,
+)}\n`;
 const stamp = env.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
 fs.writeFileSync(path.join(outDir, `e2e-${stamp}.json`), json);
 fs.writeFileSync(path.join(outDir, 'e2e-latest.json'), json);
 console.log(`wrote bench/results/e2e-${stamp}.json and bench/results/e2e-latest.json (${env.durationSec} s)`);
-if (summary.problems.length) process.exitCode = 1;
+if (summary.problems.length || stateless?.summary.problems.length) process.exitCode = 1;
+
+/** The installed version of @modelcontextprotocol/<name>, or undefined when it is not installed. */
+function packageVersion(name) {
+  try {
+    const file = path.join(here, '..', '..', 'node_modules', '@modelcontextprotocol', name, 'package.json');
+    return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}

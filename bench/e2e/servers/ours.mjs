@@ -17,12 +17,14 @@ export async function loadErlmcp() {
 }
 
 /**
- * Serves the echo tool with `serverOptions` (e.g. `{ gate, shards }`) and returns the adapter
- * handle; `onClose` runs after the listener closes.
+ * Serves the echo tool (and `extraTools`, JSON Schema inputs, never called) with
+ * `serverOptions` (e.g. `{ gate, shards }`) and returns the adapter handle; `onClose` runs
+ * after the listener closes.
  * @param {any} erlmcp @param {string} transport @param {object} serverOptions
  * @param {() => Promise<unknown>} [onClose]
+ * @param {{ name: string, description: string, inputSchema: object }[]} [extraTools]
  */
-export async function serve(erlmcp, transport, serverOptions, onClose) {
+export async function serve(erlmcp, transport, serverOptions, onClose, extraTools = []) {
   const server = new erlmcp.McpServer({ name: 'bench', version: '1.0.0' }, serverOptions);
   server.registerTool(
     'echo',
@@ -32,6 +34,11 @@ export async function serve(erlmcp, transport, serverOptions, onClose) {
     },
     (/** @type {{ message: string }} */ args) => ({ content: [{ type: 'text', text: args.message }] }),
   );
+  for (const t of extraTools) {
+    server.registerTool(t.name, { description: t.description, inputSchema: t.inputSchema }, () => ({
+      content: [{ type: 'text', text: 'ok' }],
+    }));
+  }
   const listener = await erlmcp.listen(server, { host: '127.0.0.1', port: 0, maxConnections: 20000 });
   const base = `127.0.0.1:${listener.port}/mcp`;
   return {
