@@ -221,10 +221,46 @@ export class RawResult {
   }
 }
 
-/** The wire text of a message; a {@link RawResult} is spliced in as it is. */
+/**
+ * A handler's result plus fixed members the protocol adds to every result (the 2026 era's
+ * `resultType` and `_meta` serverInfo), added while serializing: one JSON.stringify of the
+ * handler's object and a string splice, instead of copying every result into a new object
+ * first. `members` is the JSON of the added members without braces (`"a":1,"b":2`); the
+ * handler's result must not have those members itself (the caller checks).
+ */
+export class DressedResult {
+  readonly base: Record<string, unknown>;
+  readonly members: string;
+  readonly #extra: Record<string, unknown>;
+
+  constructor(base: Record<string, unknown>, members: string, extra: Record<string, unknown>) {
+    this.base = base;
+    this.members = members;
+    this.#extra = extra;
+  }
+
+  /** The result's JSON text. */
+  get json(): string {
+    const b = JSON.stringify(this.base);
+    // A base whose own toJSON yields no object cannot take members: serialize the merged copy.
+    if (b === undefined || b.charCodeAt(0) !== 0x7b) return JSON.stringify(this.value);
+    return b.length <= 2 ? `{${this.members}}` : `${b.slice(0, -1)},${this.members}}`;
+  }
+
+  /** The result as one object, as RawResult has it (custom transports inspect results this way). */
+  get value(): Record<string, unknown> {
+    return { ...this.base, ...this.#extra };
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.value;
+  }
+}
+
+/** The wire text of a message; a {@link RawResult} or {@link DressedResult} is spliced in. */
 export function encodeMessage(message: JsonRpcMessage): string {
   const result = (message as { result?: unknown }).result;
-  if (result instanceof RawResult) {
+  if (result instanceof RawResult || result instanceof DressedResult) {
     return `{"jsonrpc":"2.0","id":${JSON.stringify((message as JsonRpcResult).id)},"result":${result.json}}`;
   }
   return JSON.stringify(message);

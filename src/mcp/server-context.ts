@@ -6,6 +6,7 @@ import type { InputChannel } from './input/channel.js';
 import { InputRequired } from './input/input-required.js';
 import { checkedAnswer } from './input/responses.js';
 import { ErrorCode, McpError, type RequestId } from './jsonrpc.js';
+import { META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_LOG_LEVEL, META_PROTOCOL_VERSION } from './meta-keys.js';
 import type { RequestOptions } from './peer.js';
 import type { ServerSession } from './session.js';
 import { TaskHandoff, type TaskWork } from './tasks/support.js';
@@ -20,7 +21,6 @@ import type {
   InputRequest,
   InputRequests,
   LoggingLevel,
-  RequestEnvelope,
   Root,
 } from './types.js';
 import { LOGGING_LEVELS } from './types.js';
@@ -71,7 +71,8 @@ export class ServerContext extends RequestContext {
   longLived = false;
   /** @internal The admission slot was given back before the request settled (long-lived requests). */
   admissionReleased = false;
-  readonly #envelope: RequestEnvelope | undefined;
+  /** A 2026 request: who the client is comes from `meta` (checked by the session's admit). */
+  readonly #stateless: boolean;
   #taskProgress: ((progress: number, total: number | undefined, message: string | undefined) => void) | undefined;
   #answers: Readonly<Record<string, unknown>> = NO_ANSWERS;
   #state: unknown;
@@ -85,14 +86,14 @@ export class ServerContext extends RequestContext {
     params: Record<string, unknown> | undefined,
     extra: MessageExtra | undefined,
     notify: (method: string, params: Record<string, unknown>, related: RequestId) => Promise<void>,
-    envelope: RequestEnvelope | undefined,
+    stateless: boolean,
     input: InputChannel,
   ) {
     super(requestId, method, params, extra, notify);
     this.session = session;
-    this.#envelope = envelope;
+    this.#stateless = stateless;
     this.input = input;
-    this.mrtr = envelope !== undefined;
+    this.mrtr = stateless;
   }
 
   /**
@@ -111,7 +112,7 @@ export class ServerContext extends RequestContext {
       this.meta === undefined ? undefined : { _meta: this.meta },
       this.extra,
       NO_NOTIFY,
-      this.#envelope,
+      this.#stateless,
       input,
     );
     ctx.mrtr = false;
@@ -138,22 +139,24 @@ export class ServerContext extends RequestContext {
 
   /** True for a 2026-era (stateless) request; false in a 2025 session. */
   get stateless(): boolean {
-    return this.#envelope !== undefined;
+    return this.#stateless;
   }
 
   /** The protocol version of this request: the envelope's (2026) or the session's (2025). */
   get protocolVersion(): string | undefined {
-    return this.#envelope ? this.#envelope.protocolVersion : this.session.protocolVersion;
+    return this.#stateless ? (this.meta?.[META_PROTOCOL_VERSION] as string) : this.session.protocolVersion;
   }
 
   /** The capabilities the client declared for this request (2026) or at initialize (2025). */
   get clientCapabilities(): ClientCapabilities {
-    return this.#envelope ? this.#envelope.clientCapabilities : (this.session.clientCapabilities ?? EMPTY_CAPS);
+    return this.#stateless
+      ? (this.meta?.[META_CLIENT_CAPABILITIES] as ClientCapabilities)
+      : (this.session.clientCapabilities ?? EMPTY_CAPS);
   }
 
   /** The client's name and version, when it told. */
   get clientInfo(): Implementation | undefined {
-    return this.#envelope ? this.#envelope.clientInfo : this.session.clientInfo;
+    return this.#stateless ? (this.meta?.[META_CLIENT_INFO] as Implementation | undefined) : this.session.clientInfo;
   }
 
   /** The JSON-RPC id the client gave this request (the subscription id of a `subscriptions/listen`). */
@@ -189,10 +192,10 @@ export class ServerContext extends RequestContext {
    * names, and none when it names none.
    */
   log(level: LoggingLevel, data: unknown, logger?: string): Promise<void> {
-    const env = this.#envelope;
-    if (!env) return this.session.sendLog(level, data, logger, this.requestId);
-    if (env.logLevel === undefined || this.settled) return Promise.resolve();
-    if (LOGGING_LEVELS.indexOf(level) < LOGGING_LEVELS.indexOf(env.logLevel)) return Promise.resolve();
+    if (!this.#stateless) return this.session.sendLog(level, data, logger, this.requestId);
+    const threshold = this.meta?.[META_LOG_LEVEL] as LoggingLevel | undefined;
+    if (threshold === undefined || this.settled) return Promise.resolve();
+    if (LOGGING_LEVELS.indexOf(level) < LOGGING_LEVELS.indexOf(threshold)) return Promise.resolve();
     const params: Record<string, unknown> = { level, data };
     if (logger !== undefined) params.logger = logger;
     return this.sendNotification('notifications/message', params);
@@ -284,7 +287,7 @@ export class ServerContext extends RequestContext {
 
   #require(capability: Capability): void {
     if (this.clientCapabilities[capability]) return;
-    if (this.#envelope) {
+    if (this.#stateless) {
       throw new McpError(
         ErrorCode.MISSING_REQUIRED_CLIENT_CAPABILITY,
         `Missing required client capability: ${capability}`,

@@ -18,7 +18,7 @@ import { type RegisteredTool, type ToolConfig, type ToolHandler, ToolSet } from 
 import { Gate, type GateOptions } from './gate.js';
 import { RequestStateCodec, type RequestStateOptions } from './input/request-state.js';
 import type { InputHost } from './input/run.js';
-import { type JsonRpcNotification, RawResult } from './jsonrpc.js';
+import { DressedResult, type JsonRpcNotification, RawResult } from './jsonrpc.js';
 import { META_SERVER_INFO, TASKS_EXTENSION } from './meta-keys.js';
 import { ListPages, methodTables } from './methods.js';
 import type { MethodHandler } from './peer.js';
@@ -406,7 +406,11 @@ export class McpServer extends EventEmitter<McpServerEvents> {
 
   #taskManager(): TaskManager {
     return new TaskManager(this.#options.tasks ?? {}, {
-      shape: (result) => this.#shaper.stateless(result) as Record<string, unknown>,
+      shape: (result) => {
+        // Stored, so a plain object (not the serialize-time DressedResult).
+        const shaped = this.#shaper.stateless(result);
+        return (shaped instanceof DressedResult ? shaped.toJSON() : shaped) as Record<string, unknown>;
+      },
       changed: (taskId, task) => this.#subscriptions.taskUpdated(taskId, task as unknown as Record<string, unknown>),
     });
   }

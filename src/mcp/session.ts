@@ -5,7 +5,7 @@ import { QUEUE_FULL, type ShardSet } from '../shards/shard-set.js';
 import type { MessageExtra, Transport } from '../transports/transport.js';
 import type { HeaderParamsOf } from './era/check.js';
 import { checkModernRequest } from './era/check.js';
-import { claimsEnvelope, readEnvelope } from './era/envelope.js';
+import { claimsEnvelope } from './era/envelope.js';
 import type { Gate, GateTicket } from './gate.js';
 import { NO_INPUT, SESSION_INPUT } from './input/channel.js';
 import {
@@ -144,8 +144,9 @@ export class ServerSession extends Peer<ServerContext> {
   }
 
   protected override createContext(request: JsonRpcRequest, extra: MessageExtra | undefined): ServerContext {
-    // admit() accepted the request, so a claimed envelope is valid here.
-    const envelope = claimsEnvelope(request.params) ? readEnvelope(request.params) : undefined;
+    // admit() accepted the request, so a claimed envelope is valid here; the context reads it
+    // from _meta when asked (most handlers never do).
+    const stateless = this.stateless || claimsEnvelope(request.params);
     const ctx = new ServerContext(
       this,
       request.id,
@@ -153,8 +154,8 @@ export class ServerSession extends Peer<ServerContext> {
       request.params,
       extra,
       this.#boundNotify,
-      envelope,
-      envelope ? NO_INPUT : SESSION_INPUT,
+      stateless,
+      stateless ? NO_INPUT : SESSION_INPUT,
     );
     const tracer = this.#host.tracer;
     if (tracer) {
@@ -162,8 +163,8 @@ export class ServerSession extends Peer<ServerContext> {
         method: request.method,
         params: request.params,
         requestId: ctx.clientRequestId,
-        sessionId: envelope ? undefined : this.id,
-        protocolVersion: envelope ? envelope.protocolVersion : this.#protocolVersion,
+        sessionId: stateless ? undefined : this.id,
+        protocolVersion: ctx.protocolVersion,
       });
     }
     return ctx;

@@ -8,7 +8,7 @@
 
 import type { McpError } from '../jsonrpc.js';
 import { META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION } from '../meta-keys.js';
-import { checkEnvelope, envelopeError } from './envelope.js';
+import { checkEnvelopeValues, envelopeError } from './envelope.js';
 import { checkParamHeaders, checkStandardHeaders, checkVersionHeader, type HeaderParam } from './http-headers.js';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -32,8 +32,12 @@ export function checkModernRequest(
   if (meta === undefined) {
     return envelopeError(params?._meta === undefined ? '_meta is missing' : '_meta must be an object');
   }
-  const missing = [META_PROTOCOL_VERSION, META_CLIENT_CAPABILITIES].filter((k) => !(k in meta));
-  if (missing.length > 0) return envelopeError(`${missing.join(', ')}: missing`);
+  const hasVersion = META_PROTOCOL_VERSION in meta;
+  const hasCaps = META_CLIENT_CAPABILITIES in meta;
+  if (!hasVersion || !hasCaps) {
+    const missing = [hasVersion ? '' : META_PROTOCOL_VERSION, hasCaps ? '' : META_CLIENT_CAPABILITIES];
+    return envelopeError(`${missing.filter(Boolean).join(', ')}: missing`);
+  }
   // A required key of the wrong type is as malformed as a missing one: rung 1 too.
   if (typeof meta[META_PROTOCOL_VERSION] !== 'string')
     return envelopeError(`${META_PROTOCOL_VERSION} must be a string`);
@@ -45,7 +49,7 @@ export function checkModernRequest(
     const v = checkVersionHeader(headers, meta[META_PROTOCOL_VERSION]);
     if (v) return v;
   }
-  const bad = checkEnvelope(params);
+  const bad = checkEnvelopeValues(meta);
   if (bad) return bad;
   if (headers === undefined) return undefined;
   const h = checkStandardHeaders(headers, method, params);

@@ -45,19 +45,10 @@ export function unsupportedVersion(requested: unknown): McpError {
 }
 
 /**
- * Checks a request's envelope; returns the error to answer, or undefined when it is valid.
- * Missing required keys are reported before an unsupported version, so that a client that
- * forgot a key learns that first.
+ * Checks the values of an envelope whose required keys are present: a version we speak,
+ * capabilities an object, clientInfo and logLevel well formed (-32022 / -32602).
  */
-export function checkEnvelope(params: Record<string, unknown> | undefined): McpError | undefined {
-  const meta = metaOf(params);
-  if (meta === undefined) {
-    return envelopeError(params?._meta === undefined ? '_meta is missing' : '_meta must be an object');
-  }
-  const missing: string[] = [];
-  if (!(META_PROTOCOL_VERSION in meta)) missing.push(META_PROTOCOL_VERSION);
-  if (!(META_CLIENT_CAPABILITIES in meta)) missing.push(META_CLIENT_CAPABILITIES);
-  if (missing.length > 0) return envelopeError(`${missing.join(', ')}: missing`);
+export function checkEnvelopeValues(meta: Record<string, unknown>): McpError | undefined {
   const version = meta[META_PROTOCOL_VERSION];
   if (typeof version !== 'string') return envelopeError(`${META_PROTOCOL_VERSION} must be a string`);
   if (!isModernVersion(version)) return unsupportedVersion(version);
@@ -71,6 +62,23 @@ export function checkEnvelope(params: Record<string, unknown> | undefined): McpE
     return envelopeError(`${META_LOG_LEVEL} must be one of ${LOGGING_LEVELS.join(', ')}`);
   }
   return undefined;
+}
+
+/**
+ * Checks a request's envelope (body only: what stdio and WebSocket carry); returns the error
+ * to answer, or undefined when it is valid. Missing required keys are reported before an
+ * unsupported version, so that a client that forgot a key learns that first.
+ */
+export function checkEnvelope(params: Record<string, unknown> | undefined): McpError | undefined {
+  const meta = metaOf(params);
+  if (meta === undefined) {
+    return envelopeError(params?._meta === undefined ? '_meta is missing' : '_meta must be an object');
+  }
+  const missing: string[] = [];
+  if (!(META_PROTOCOL_VERSION in meta)) missing.push(META_PROTOCOL_VERSION);
+  if (!(META_CLIENT_CAPABILITIES in meta)) missing.push(META_CLIENT_CAPABILITIES);
+  if (missing.length > 0) return envelopeError(`${missing.join(', ')}: missing`);
+  return checkEnvelopeValues(meta);
 }
 
 /** The envelope of a request {@link checkEnvelope} accepted. */

@@ -6,7 +6,7 @@
  */
 
 import { InputRequired } from '../input/input-required.js';
-import { ErrorCode, McpError, RawResult } from '../jsonrpc.js';
+import { DressedResult, ErrorCode, McpError, RawResult } from '../jsonrpc.js';
 import { META_SERVER_INFO } from '../meta-keys.js';
 import type { CacheHints, Implementation } from '../types.js';
 
@@ -22,10 +22,15 @@ export class ResultShaper {
   /** `_meta` of a result that has none of its own. */
   readonly meta: Readonly<Record<string, unknown>>;
   readonly #info: Implementation;
+  /** `"resultType":"complete","_meta":{serverInfo}`, serialized once for every plain result. */
+  readonly #members: string;
+  readonly #extra: Record<string, unknown>;
 
   constructor(info: Implementation) {
     this.#info = info;
     this.meta = Object.freeze({ [META_SERVER_INFO]: info });
+    this.#extra = Object.freeze({ resultType: 'complete', _meta: this.meta });
+    this.#members = JSON.stringify(this.#extra).slice(1, -1);
   }
 
   /** A 2026 result: `resultType` (`complete` unless the result says otherwise) and serverInfo. */
@@ -34,6 +39,10 @@ export class ResultShaper {
     if (result instanceof InputRequired) throw notAllowed();
     const r = result as Record<string, unknown>;
     const meta = r._meta as Record<string, unknown> | undefined;
+    // The common case (a plain object without the members): they are spliced in while
+    // serializing. Anything else (a class instance, perhaps with its own toJSON) is copied.
+    if (meta === undefined && r.resultType === undefined && Object.getPrototypeOf(r) === Object.prototype)
+      return new DressedResult(r, this.#members, this.#extra);
     return {
       ...r,
       resultType: r.resultType ?? 'complete',
