@@ -35,8 +35,9 @@ export class Child {
    * @param {string[]} args
    * @param {string[]} execArgv
    * @param {string} label
+   * @param {string} [execPath] what runs `execArgv file args` (default: this node), e.g. `taskset`
    */
-  constructor(file, args, execArgv, label) {
+  constructor(file, args, execArgv, label, execPath) {
     this.label = label;
     /** @type {any[]} */
     this.inbox = [];
@@ -44,7 +45,7 @@ export class Child {
     this.wake = undefined;
     this.exited = false;
     this.stderr = '';
-    this.proc = fork(file, args, { execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    this.proc = fork(file, args, { execArgv, execPath, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     live.add(this.proc);
     this.proc.stderr?.on('data', (d) => {
       this.stderr = (this.stderr + d).slice(-4000);

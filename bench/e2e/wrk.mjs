@@ -31,7 +31,8 @@ export function wrkVersion() {
  * One wrk run: `threads` threads, `connections` keep-alive connections, `seconds` (whole
  * seconds: wrk takes no fractions; every request may take up to 30 s) against `url` with `wrk/<script>`; `args` go to the script's
  * init(). Rejects when wrk fails, prints no result, or outlives `seconds` + 15 s (then SIGKILLed).
- * @param {{ url: string, script: string, args?: string[], connections: number, threads: number, seconds: number }} o
+ * `cpu` pins wrk to that CPU list through `taskset` (paired.mjs).
+ * @param {{ url: string, script: string, args?: string[], connections: number, threads: number, seconds: number, cpu?: string }} o
  * @returns {Promise<WrkResult>}
  */
 export function runWrk(o) {
@@ -49,7 +50,10 @@ export function runWrk(o) {
   ];
   if (o.args?.length) argv.push('--', ...o.args);
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child =
+      o.cpu === undefined
+        ? spawn('wrk', argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn('taskset', ['-c', o.cpu, 'wrk', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     let out = '';
     let err = '';
