@@ -80,10 +80,17 @@ async function round(o) {
           runWrk({ url, script: 'stateless.lua', connections: o.connections, threads: 1, seconds, cpu: '0' }),
         ),
       );
+    const cpuNow = () =>
+      Promise.all(
+        servers.map((s) => {
+          s.send({ type: 'cpu' });
+          return s.waitFor('cpu', 5000);
+        }),
+      );
     await drive(o.warmup);
-    const before = await Promise.all(servers.map((s) => (s.send({ type: 'cpu' }), s.waitFor('cpu', 5000))));
+    const before = await cpuNow();
     const runs = await drive(o.duration);
-    const after = await Promise.all(servers.map((s) => (s.send({ type: 'cpu' }), s.waitFor('cpu', 5000))));
+    const after = await cpuNow();
     return runs.map((w, i) => {
       const errors = w.requests - w.ok;
       if (errors > 0)
