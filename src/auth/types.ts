@@ -52,3 +52,24 @@ export interface AuthFailure {
 export type AuthOutcome =
   | { readonly ok: true; readonly principal: Principal }
   | { readonly ok: false; readonly failure: AuthFailure };
+
+/** An answer to a refused request, ready to write (status, `WWW-Authenticate` and friends, JSON body). */
+export interface AuthChallenge {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * What the transports need from the auth layer: authenticate one HTTP request (synchronously
+ * when its token is cached, which is the hot path) and render a refusal.
+ */
+export interface RequestAuthenticator {
+  authenticate(req: import('node:http').IncomingMessage): AuthOutcome | Promise<AuthOutcome>;
+  challenge(failure: AuthFailure): AuthChallenge;
+  /**
+   * Answers a request for the protected resource metadata (RFC 9728, open to everyone) and
+   * returns true; false for any other request.
+   */
+  serveMetadata?(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): boolean;
+}

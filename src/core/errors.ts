@@ -51,7 +51,9 @@ export type ErrorCode =
   | 'ERR_FD_LIMIT'
   | 'ERR_LOAD_OPTIONS'
   | 'ERR_LOAD_TARGET'
-  | 'ERR_REPORT_INVALID';
+  | 'ERR_REPORT_INVALID'
+  // client-side authorization
+  | 'ERR_AUTH_TOKEN';
 
 /** An error with a stable `code`. */
 export class ErlmcpError extends Error {

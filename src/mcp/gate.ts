@@ -20,6 +20,12 @@ export interface GateOptions {
   breaker?: BreakerOptions;
   /** retryAfterMs suggested when a shard or the server is at its in-flight maximum (default 100). */
   overloadRetryMs?: number;
+  /**
+   * Token buckets of their own for some principals, by principal key (`Principal.key`, e.g. a
+   * bigger bucket for one trusted client); what one leaves out is {@link bucket}'s. Applied
+   * when the principal's first session or channel opens.
+   */
+  principalBuckets?: Readonly<Record<string, BucketOptions>>;
 }
 
 /** A session's place in the gate. */
@@ -66,6 +72,9 @@ export class Gate {
   readonly #overloadRetryMs: number;
   readonly #free: number[] = [];
   #nextHandle = 0;
+  /** Principal key -> the ticket its sessions share, and how many hold it. */
+  readonly #principals = new Map<string, { ticket: GateTicket; refs: number }>();
+  readonly #principalBuckets: Readonly<Record<string, BucketOptions>>;
 
   constructor(options: GateOptions = {}) {
     const shards = options.shards ?? 64;
@@ -82,6 +91,17 @@ export class Gate {
     this.timings = createOperationTimings();
     this.#breakerOpenMs = options.breaker?.openMs ?? 30_000;
     this.#overloadRetryMs = options.overloadRetryMs ?? 100;
+    // What an override leaves out comes from the server's bucket, not from the native defaults.
+    const base = { capacity: 1_000, refillPerSec: 10_000, ...options.bucket };
+    const overrides: Record<string, BucketOptions> = {};
+    for (const [key, bucket] of Object.entries(options.principalBuckets ?? {})) {
+      if (key === '') throw new ErlmcpError('ERR_INVALID_ARG', 'principalBuckets: a principal key is empty');
+      overrides[key] = { ...base, ...bucket };
+      // Fail at construction, not at the principal's first request: the native constructor
+      // checks the options exactly as setOverride will.
+      new TokenBuckets(overrides[key]);
+    }
+    this.#principalBuckets = overrides;
   }
 
   /** Registers a session id; ERR_ALREADY_REGISTERED when the id is taken. */
@@ -101,7 +121,42 @@ export class Gate {
     this.#free.push(ticket.handle);
   }
 
-  /** Sessions registered. */
+  /**
+   * The ticket every session and stateless channel of one authenticated principal shares: one
+   * token bucket and one admission shard, whichever transport or era the principal uses, so a
+   * principal's limit does not grow with the sessions it opens. `first` is true for the call
+   * that created it. Pair every call with {@link releasePrincipal}; the ticket (and its bucket)
+   * goes when the last holder releases it.
+   */
+  acquirePrincipal(key: string): { ticket: GateTicket; first: boolean } {
+    const held = this.#principals.get(key);
+    if (held !== undefined) {
+      held.refs++;
+      return { ticket: held.ticket, first: false };
+    }
+    const ticket = this.open(`principal:${key}`);
+    const bucket = Object.hasOwn(this.#principalBuckets, key) ? this.#principalBuckets[key] : undefined;
+    if (bucket !== undefined) this.buckets.setOverride(ticket.handle, bucket);
+    this.#principals.set(key, { ticket, refs: 1 });
+    return { ticket, first: true };
+  }
+
+  /** How many sessions and channels hold `key`'s ticket now (0 when none). */
+  principalHolders(key: string): number {
+    return this.#principals.get(key)?.refs ?? 0;
+  }
+
+  /** Gives back one hold of a principal's ticket; true when that was the last one (it is gone). */
+  releasePrincipal(key: string): boolean {
+    const held = this.#principals.get(key);
+    if (held === undefined) return false;
+    if (--held.refs > 0) return false;
+    this.#principals.delete(key);
+    this.close(`principal:${key}`, held.ticket);
+    return true;
+  }
+
+  /** Sessions registered (principals holding a shared ticket count once). */
   get sessions(): number {
     return this.#nextHandle - this.#free.length;
   }

@@ -71,6 +71,11 @@ export const ErrorCode = {
   SESSION_CLOSING: -32014,
   /** A message over the transport's size limit (stdio; HTTP answers 413, WebSocket 1009). */
   MESSAGE_TOO_LARGE: -32015,
+  /**
+   * The caller's token lacks scopes the tool, prompt or resource requires; `data.scope` lists
+   * them. HTTP answers 403 with `WWW-Authenticate: Bearer error="insufficient_scope"` (step-up).
+   */
+  INSUFFICIENT_SCOPE: -32016,
   /** MCP 2026-07-28: HTTP headers disagree with the body, or a required one is missing (HTTP 400). */
   HEADER_MISMATCH: -32020,
   /** MCP 2026-07-28: the request needs a capability the client did not declare (HTTP 400). */

@@ -107,7 +107,7 @@ export function methodTables(parts: MethodParts, pages: ListPages): { session: T
       : staticResources(params, ctx);
 
   const toolsCall: MethodHandler<ServerContext> = (params, ctx) => {
-    const call = t.prepare(params);
+    const call = t.prepare(params, ctx.auth);
     if (!isToolCall(call)) return call;
     const support = call.task;
     const tasks = support === undefined ? undefined : parts.tasks();

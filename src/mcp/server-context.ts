@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/types.js';
 import { ErlmcpError } from '../core/errors.js';
 import type { RequestSpan } from '../ops/tracing.js';
 import type { MessageExtra } from '../transports/transport.js';
@@ -132,9 +133,20 @@ export class ServerContext extends RequestContext {
     return Promise.resolve();
   }
 
-  /** The authenticated caller, when the transport verified one; undefined for anonymous clients. */
+  /**
+   * The authenticated caller's key ({@link Principal.key}), when the transport verified one;
+   * undefined for anonymous clients. Tasks and requestState are bound to it.
+   */
   get principal(): string | undefined {
     return this.extra?.principal;
+  }
+
+  /**
+   * Who is calling, when `auth` is on: subject, client id, scopes and every claim of the
+   * verified token. Undefined for anonymous clients (no auth configured, stdio).
+   */
+  get auth(): Principal | undefined {
+    return this.extra?.authInfo;
   }
 
   /** True for a 2026-era (stateless) request; false in a 2025 session. */

@@ -85,6 +85,8 @@ export class ServerSession extends Peer<ServerContext> {
   readonly stateless: boolean;
   readonly #host: SessionHost;
   readonly #gate: Gate;
+  /** The authenticated principal's key when the transport has one (its ticket is shared). */
+  readonly #principalKey: string | undefined;
   #state: SessionState = 'new';
   #initializedNotified = false;
   #clientInfo: Implementation | undefined;
@@ -106,9 +108,19 @@ export class ServerSession extends Peer<ServerContext> {
     this.#gate = gate;
     this.id = transport.sessionId ?? randomUUID();
     this.stateless = transport.stateless === true;
-    this.ticket = gate.open(this.id);
+    this.#principalKey = transport.principal?.key;
     this.#shards = host.shards;
-    this.#shards?.attach(this.ticket.handle, deliverQueued);
+    if (this.#principalKey === undefined) {
+      this.ticket = gate.open(this.id);
+      this.#shards?.attach(this.ticket.handle, deliverQueued);
+    } else {
+      // Every session of a principal shares its ticket (bucket, shard): the limit is the
+      // principal's, not the connection's. Queued items name their session, so one shard
+      // destination serves them all.
+      const { ticket, first } = gate.acquirePrincipal(this.#principalKey);
+      this.ticket = ticket;
+      if (first) this.#shards?.attach(ticket.handle, deliverQueued);
+    }
     this.attach(transport);
   }
 
@@ -327,8 +339,14 @@ export class ServerSession extends Peer<ServerContext> {
     this.#state = 'closed';
     super.handleClose();
     // Requests still queued are released by the shard set (orphaned) or by runQueued.
-    this.#shards?.detach(this.ticket.handle);
-    this.#gate.close(this.id, this.ticket);
+    if (this.#principalKey === undefined) {
+      this.#shards?.detach(this.ticket.handle);
+      this.#gate.close(this.id, this.ticket);
+    } else {
+      // The last holder detaches while the handle is still registered (detach needs its shard).
+      if (this.#gate.principalHolders(this.#principalKey) === 1) this.#shards?.detach(this.ticket.handle);
+      this.#gate.releasePrincipal(this.#principalKey);
+    }
     this.#host.sessionClosed(this);
   }
 }

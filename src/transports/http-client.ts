@@ -1,6 +1,7 @@
 import { ErlmcpError } from '../core/errors.js';
 import { isBackpressureCode, type JsonRpcMessage } from '../mcp/jsonrpc.js';
 import { isModernVersion } from '../mcp/versions.js';
+import { ClientAuth, type ClientAuthOption } from './client-auth.js';
 import { mirroredHeaders, modernVersionOf } from './http-mirror.js';
 import { SseParser } from './sse-parser.js';
 import { closedError, type MessageExtra, type Transport, type TransportSendOptions } from './transport.js';
@@ -15,6 +16,12 @@ export interface StreamableHttpClientOptions {
   openGetStream?: boolean;
   /** Milliseconds close() waits for its DELETE (default 5,000). */
   deleteTimeoutMs?: number;
+  /**
+   * A bearer token for `Authorization`, or a {@link TokenProvider} asked for one before the
+   * first request and again after a 401 or a 403 `insufficient_scope` (then the request is
+   * sent once more with the new token). Default: none.
+   */
+  auth?: ClientAuthOption;
 }
 
 /** An HTTP error status from the server: code ERR_HTTP_STATUS, the status in `status`. */
@@ -96,6 +103,7 @@ export class StreamableHttpClientTransport implements Transport {
   #started = false;
   #closed = false;
   #getOpen = false;
+  readonly #auth: ClientAuth | undefined;
   #modern = false;
 
   constructor(url: string | URL, options: StreamableHttpClientOptions = {}) {
@@ -104,6 +112,23 @@ export class StreamableHttpClientTransport implements Transport {
     this.#extraHeaders = options.headers ?? {};
     this.#openGet = options.openGetStream ?? true;
     this.#deleteTimeoutMs = options.deleteTimeoutMs ?? 5_000;
+    this.#auth = options.auth === undefined ? undefined : new ClientAuth(options.auth);
+  }
+
+  /**
+   * fetch with the bearer token (auth on): a 401, or a 403 that asks for more scope, makes the
+   * provider give a new token and the request goes once more.
+   */
+  async #send(init: RequestInit & { headers: Record<string, string> }): Promise<Response> {
+    const auth = this.#auth;
+    if (auth === undefined) return this.#fetch(this.url, init);
+    init.headers.authorization = await auth.header();
+    const res = await this.#fetch(this.url, init);
+    if (res.status !== 401 && res.status !== 403) return res;
+    if (!(await auth.refresh(res.status, res.headers.get('www-authenticate')))) return res;
+    await res.body?.cancel();
+    init.headers.authorization = await auth.header();
+    return this.#fetch(this.url, init);
   }
 
   /** The session id the server assigned (undefined before initialize). */
@@ -159,7 +184,7 @@ export class StreamableHttpClientTransport implements Transport {
       : undefined;
     let res: Response;
     try {
-      res = await this.#fetch(this.url, {
+      res = await this.#send({
         method: 'POST',
         headers,
         body: JSON.stringify(message),
@@ -234,7 +259,7 @@ export class StreamableHttpClientTransport implements Transport {
     const sid = this.#sessionId;
     if (sid !== undefined) {
       try {
-        const res = await this.#fetch(this.url, {
+        const res = await this.#send({
           method: 'DELETE',
           headers: this.#headers(undefined),
           signal: AbortSignal.timeout(this.#deleteTimeoutMs),
@@ -287,7 +312,7 @@ export class StreamableHttpClientTransport implements Transport {
     if (this.#getOpen || this.#closed) return;
     this.#getOpen = true;
     try {
-      const res = await this.#fetch(this.url, {
+      const res = await this.#send({
         method: 'GET',
         headers: this.#headers('text/event-stream'),
         signal: this.#abort.signal,

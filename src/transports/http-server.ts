@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { AuthOutcome, Principal, RequestAuthenticator } from '../auth/types.js';
 import { invalidArg } from '../core/errors.js';
-import { ErrorCode, errorResponse, type RequestId } from '../mcp/jsonrpc.js';
+import { ErrorCode, errorResponse, type JsonRpcErrorObject, type RequestId } from '../mcp/jsonrpc.js';
 import { MODERN_PROTOCOL_VERSIONS } from '../mcp/versions.js';
 import { BodyReader, type BodySink, parseJsonBody } from './http-body.js';
 import { classifyPost } from './http-era.js';
@@ -55,6 +56,13 @@ export interface StreamableHttpListenerOptions {
   maxBacklog?: number;
   /** Called when a session's stream crosses the warn mark (default: ignored). */
   onwarning?: (message: string, transport: StreamableHttpServerTransport) => void;
+  /**
+   * Authenticates every request to the endpoint (POST, GET, DELETE) before anything else is
+   * read; a refusal is answered with its challenge (401/403/400/503). A 2025 session belongs to
+   * the principal that opened it (another principal presenting its id gets 404), a 2026 client's
+   * channel and token bucket are its principal's. Default: none (anonymous, keyed by address).
+   */
+  auth?: RequestAuthenticator;
 }
 
 const JSON_HEAD = 'application/json';
@@ -63,6 +71,7 @@ const ALLOW = 'GET, POST, DELETE';
 /** The per-POST context while its body is read. */
 interface PostContext {
   res: ServerResponse;
+  principal: Principal | undefined;
 }
 
 function isInitialize(value: unknown): value is { id: RequestId } {
@@ -92,6 +101,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
   readonly #onsession: StreamableHttpListenerOptions['onsession'];
   readonly #onclient: StreamableHttpListenerOptions['onclient'];
   readonly #onwarning: StreamableHttpListenerOptions['onwarning'];
+  readonly #auth: RequestAuthenticator | undefined;
   readonly #sessions = new Map<string, StreamableHttpServerTransport>();
   readonly #clients = new Map<string, StatelessHttpTransport>();
   readonly #clientIdleMs: number;
@@ -115,6 +125,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     this.#onsession = options.onsession;
     this.#onclient = options.onclient;
     this.#onwarning = options.onwarning;
+    this.#auth = options.auth;
     this.#clientIdleMs = positive('clientIdleMs', options.clientIdleMs, 60_000);
     this.#maxClients = positive('maxClients', options.maxClients, 65_536);
     // One sweep for all sessions and channels; each expires between idleMs and 1.5 x idleMs.
@@ -165,22 +176,51 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       reject(res, 403, ErrorCode.INVALID_REQUEST, `Forbidden: Origin ${origin} is not allowed`);
       return true;
     }
+    const auth = this.#auth;
+    if (auth === undefined) {
+      this.#route(req, res, undefined);
+      return true;
+    }
+    const outcome = auth.authenticate(req);
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => this.#authenticated(req, res, o),
+        (err: unknown) =>
+          reject(res, 500, ErrorCode.INTERNAL_ERROR, `Internal error: authentication failed: ${asError(err).message}`),
+      );
+    } else {
+      this.#authenticated(req, res, outcome);
+    }
+    return true;
+  }
+
+  #authenticated(req: IncomingMessage, res: ServerResponse, outcome: AuthOutcome): void {
+    if (outcome.ok) {
+      this.#route(req, res, outcome.principal);
+      return;
+    }
+    if (res.headersSent || res.destroyed) return;
+    const c = (this.#auth as RequestAuthenticator).challenge(outcome.failure);
+    res.writeHead(c.status, c.headers);
+    res.end(c.body);
+  }
+
+  #route(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): void {
     switch (req.method) {
       case 'POST':
-        this.#post(req, res);
+        this.#post(req, res, principal);
         break;
       case 'GET':
-        this.#get(req, res);
+        this.#get(req, res, principal);
         break;
       case 'DELETE':
-        this.#delete(req, res);
+        this.#delete(req, res, principal);
         break;
       default:
         reject(res, 405, ErrorCode.INVALID_REQUEST, `Method Not Allowed: ${String(req.method)}`, null, {
           allow: ALLOW,
         });
     }
-    return true;
   }
 
   /**
@@ -211,7 +251,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
 
   // ---- methods --------------------------------------------------------------------------
 
-  #post(req: IncomingMessage, res: ServerResponse): void {
+  #post(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): void {
     const h = req.headers;
     if (!isJsonContentType(h['content-type'])) {
       reject(res, 415, ErrorCode.INVALID_REQUEST, 'Unsupported Media Type: Content-Type must be application/json');
@@ -226,10 +266,10 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       );
       return;
     }
-    new BodyReader<PostContext>(req, this.#maxBody, { res }, this).start();
+    new BodyReader<PostContext>(req, this.#maxBody, { res, principal }, this).start();
   }
 
-  #get(req: IncomingMessage, res: ServerResponse): void {
+  #get(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): void {
     // MCP 2026-07-28 has no GET stream (and no session to attach one to): 405, as the spec says.
     if (isModernHeader(req.headers['mcp-protocol-version']) || req.headers['mcp-session-id'] === undefined) {
       notAllowed(res);
@@ -244,20 +284,20 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       reject(res, 400, ErrorCode.INVALID_REQUEST, 'Bad Request: Mcp-Session-Id header is required');
       return;
     }
-    const session = this.#lookup(req, res, sid);
+    const session = this.#lookup(req, res, sid, principal);
     if (session === null) return;
     if (!session.openGet(res)) {
       reject(res, 409, ErrorCode.INVALID_REQUEST, 'Conflict: this session already has a GET stream open');
     }
   }
 
-  #delete(req: IncomingMessage, res: ServerResponse): void {
+  #delete(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): void {
     const sid = single(req.headers['mcp-session-id']);
     if (sid === undefined || isModernHeader(req.headers['mcp-protocol-version'])) {
       notAllowed(res);
       return;
     }
-    const session = this.#lookup(req, res, sid);
+    const session = this.#lookup(req, res, sid, principal);
     if (session === null) return;
     void session.close();
     res.writeHead(200);
@@ -266,12 +306,14 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
 
   /**
    * The session for `sid`, or null after answering 400 (bad protocol version) or 404; `id` is
-   * the id of the request the POST carried (null for GET/DELETE), echoed in the refusal.
+   * the id of the request the POST carried (null for GET/DELETE), echoed in the refusal. A
+   * session opened by another principal is not found: its id proves nothing about the caller.
    */
   #lookup(
     req: IncomingMessage,
     res: ServerResponse,
     sid: string,
+    principal: Principal | undefined,
     id: RequestId | null = null,
   ): StreamableHttpServerTransport | null {
     const version = req.headers['mcp-protocol-version'];
@@ -286,7 +328,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       return null;
     }
     const session = this.#sessions.get(sid);
-    if (session === undefined) {
+    if (session === undefined || session.principal?.key !== principal?.key) {
       reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session', id);
       return null;
     }
@@ -297,7 +339,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
 
   /** @internal */
   bodyRead(reader: BodyReader<PostContext>, body: Buffer): void {
-    const { res } = reader.context;
+    const { res, principal } = reader.context;
     const req = reader.req;
     let value: unknown;
     try {
@@ -309,7 +351,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     const era = classifyPost(value, req.headers['mcp-protocol-version']);
     if (era === 'stateless') {
       // An Mcp-Session-Id header on a 2026 request is ignored, as the spec says.
-      this.#stateless(req, res, value);
+      this.#stateless(req, res, value, principal);
       return;
     }
     if (era !== 'session') {
@@ -320,7 +362,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     const id = idOf(value);
     const sid = single(req.headers['mcp-session-id']);
     if (sid !== undefined) {
-      session = this.#lookup(req, res, sid, id);
+      session = this.#lookup(req, res, sid, principal, id);
       if (session === null) return;
     }
     if (session === null) {
@@ -334,14 +376,14 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
         );
         return;
       }
-      session = this.#open(res, value.id);
+      session = this.#open(res, value.id, principal);
       if (session === null) return;
     }
     if (session.closed) {
       reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session', id);
       return;
     }
-    session.acceptPost(reader.req, res, value);
+    session.acceptPost(reader.req, res, value, principal);
   }
 
   /** @internal */
@@ -379,6 +421,20 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
   }
 
   /** @internal */
+  scopeChallenge(error: JsonRpcErrorObject): string | undefined {
+    const auth = this.#auth;
+    if (auth === undefined) return undefined;
+    const scope = (error.data as { scope?: unknown } | undefined)?.scope;
+    const c = auth.challenge({
+      status: 403,
+      error: 'insufficient_scope',
+      description: error.message,
+      ...(typeof scope === 'string' ? { scope } : {}),
+    });
+    return c.headers['www-authenticate'] ?? c.headers['WWW-Authenticate'];
+  }
+
+  /** @internal */
   channelClosed(channel: StatelessHttpTransport): void {
     if (this.#clients.get(channel.key) === channel) this.#clients.delete(channel.key);
   }
@@ -386,7 +442,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
   // ---- internals ---------------------------------------------------------------------------
 
   /** A new session for an initialize POST, or null after answering 503 / 500. */
-  #open(res: ServerResponse, id: RequestId): StreamableHttpServerTransport | null {
+  #open(res: ServerResponse, id: RequestId, principal: Principal | undefined): StreamableHttpServerTransport | null {
     const limiter = this.limiter;
     if (!limiter.tryAcquire()) {
       reject(
@@ -400,7 +456,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       );
       return null;
     }
-    const session = new StreamableHttpServerTransport(randomUUID(), this);
+    const session = new StreamableHttpServerTransport(randomUUID(), this, principal);
     this.#sessions.set(session.sessionId, session);
     try {
       const out = this.#onsession(session);
@@ -414,7 +470,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
   }
 
   /** A 2026 request: to its client's stateless channel, created on the client's first request. */
-  #stateless(req: IncomingMessage, res: ServerResponse, value: unknown): void {
+  #stateless(req: IncomingMessage, res: ServerResponse, value: unknown, principal: Principal | undefined): void {
     const onclient = this.#onclient;
     if (onclient === undefined) {
       reject(
@@ -431,8 +487,9 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       );
       return;
     }
-    // The client key: its address. (Authenticated principals take its place once auth exists.)
-    const key = req.socket.remoteAddress ?? 'unknown';
+    // The client: its principal when authenticated (one channel and bucket wherever it
+    // connects from), else its address.
+    const key = principal === undefined ? (req.socket.remoteAddress ?? 'unknown') : `principal:${principal.key}`;
     let channel = this.#clients.get(key);
     if (channel === undefined || channel.closed) {
       if (this.#clients.size >= this.#maxClients) {
@@ -447,7 +504,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
         );
         return;
       }
-      channel = new StatelessHttpTransport(key, this.#channelPrefix, this);
+      channel = new StatelessHttpTransport(key, this.#channelPrefix, this, principal);
       this.#clients.set(key, channel);
       try {
         const out = onclient(channel);
@@ -464,7 +521,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
         return;
       }
     }
-    channel.acceptPost(req, res, value);
+    channel.acceptPost(req, res, value, principal);
   }
 
   static #sweepIdle(self: StreamableHttpListener): void {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Principal } from '../auth/types.js';
 import { ErlmcpError } from '../core/errors.js';
 import {
   classify,
@@ -24,6 +25,8 @@ export interface SessionHost {
   sessionClosed(session: StreamableHttpServerTransport): void;
   /** A stream of the session went over the warn mark. */
   sessionWarn(session: StreamableHttpServerTransport, message: string): void;
+  /** The `WWW-Authenticate` value answering an -32016 insufficient-scope error (auth on), else undefined. */
+  scopeChallenge(error: JsonRpcErrorObject): string | undefined;
 }
 
 /**
@@ -90,10 +93,13 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
   #closed = false;
   #started = false;
   #early: [unknown, MessageExtra][] | null = null;
+  /** Who opened the session (auth on); every later request must be the same principal. */
+  readonly principal: Principal | undefined;
 
-  /** @internal Created by the listener. */
-  constructor(sessionId: string, host: SessionHost) {
+  /** @internal Created by the listener; `principal` is who opened it (when auth is on). */
+  constructor(sessionId: string, host: SessionHost, principal?: Principal) {
     this.sessionId = sessionId;
+    this.principal = principal;
     this.#host = host;
     this.lastActive = Date.now();
     // Built once per session: every answer reuses them.
@@ -167,8 +173,11 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
     this.onclose?.();
   }
 
-  /** @internal A POST for this session whose body parsed as `value`. */
-  acceptPost(req: IncomingMessage, res: ServerResponse, value: unknown): void {
+  /**
+   * @internal A POST for this session whose body parsed as `value`; `principal` is this
+   * request's (the same key as the session's, its token maybe newer).
+   */
+  acceptPost(req: IncomingMessage, res: ServerResponse, value: unknown, principal?: Principal): void {
     this.lastActive = Date.now();
     const kind = classify(value);
     if (kind === Kind.NOTIFICATION || kind === Kind.RESPONSE) {
@@ -181,7 +190,7 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
       if (id !== null && !this.#pending.has(id)) this.#pending.set(id, new Exchange(res, id));
       else this.#orphans.push(new Exchange(res, null));
     }
-    this.#deliver(value, { requestInfo: { headers: req.headers } });
+    this.#deliver(value, { requestInfo: { headers: req.headers }, principal: principal?.key, authInfo: principal });
   }
 
   /** @internal A GET for this session: opens the standalone stream and flushes the backlog. */
@@ -290,6 +299,13 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
         ...this.#jsonHead,
         'retry-after': String(retryAfterSeconds(error)),
       });
+    } else if (error?.code === ErrorCode.INSUFFICIENT_SCOPE) {
+      // Step-up (MCP authorization): 403 with the scopes needed, so the client can get a better token.
+      const challenge = this.#host.scopeChallenge(error);
+      res.writeHead(
+        403,
+        challenge === undefined ? this.#jsonHead : { ...this.#jsonHead, 'www-authenticate': challenge },
+      );
     } else {
       res.writeHead(200, this.#jsonHead);
     }

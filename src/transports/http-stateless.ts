@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Principal } from '../auth/types.js';
 import { ErlmcpError } from '../core/errors.js';
 import {
   classify,
@@ -20,6 +21,8 @@ import { closedError, type MessageExtra, SENT, type Transport, type TransportSen
 /** What a channel needs from the listener that owns it. */
 export interface ChannelHost {
   readonly hub: SseHub;
+  /** The `WWW-Authenticate` value answering an -32016 insufficient-scope error (auth on), else undefined. */
+  scopeChallenge(error: JsonRpcErrorObject): string | undefined;
   /** Called once, when the channel closes. */
   channelClosed(channel: StatelessHttpTransport): void;
 }
@@ -74,6 +77,7 @@ export function statelessStatus(error: JsonRpcErrorObject, override: number | un
     return 400;
   }
   if (isBackpressureCode(code)) return code === ErrorCode.RATE_LIMITED ? 429 : 503;
+  if (code === ErrorCode.INSUFFICIENT_SCOPE) return 403;
   return 200;
 }
 
@@ -97,6 +101,8 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
   onmessage?: (message: JsonRpcMessage, extra?: MessageExtra) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
+  /** The authenticated client this channel serves; undefined for an address's channel. */
+  readonly principal: Principal | undefined;
   /** @internal Date.now() of the last request, for the idle sweep. */
   lastActive: number;
   readonly #host: ChannelHost;
@@ -106,9 +112,13 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
   #started = false;
   #early: [unknown, MessageExtra][] | null = null;
 
-  /** @internal Created by the listener; `prefix` names the listener (`client:<n>:`). */
-  constructor(key: string, prefix: string, host: ChannelHost) {
+  /**
+   * @internal Created by the listener; `prefix` names the listener (`client:<n>:`); `principal`
+   * is the authenticated client whose channel this is (undefined: the channel of an address).
+   */
+  constructor(key: string, prefix: string, host: ChannelHost, principal?: Principal) {
     this.key = key;
+    this.principal = principal;
     this.sessionId = `${prefix}${key}`;
     this.#host = host;
     this.lastActive = Date.now();
@@ -131,8 +141,8 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
     return this.#exchanges.size;
   }
 
-  /** @internal A 2026 POST of this client whose body parsed as `value`. */
-  acceptPost(req: IncomingMessage, res: ServerResponse, value: unknown): void {
+  /** @internal A 2026 POST of this client whose body parsed as `value`, with its request's principal. */
+  acceptPost(req: IncomingMessage, res: ServerResponse, value: unknown, principal?: Principal): void {
     this.lastActive = Date.now();
     const kind = classify(value);
     if (kind === Kind.NOTIFICATION) {
@@ -145,7 +155,12 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
       // cancel whichever request holds that number, maybe another client's. Servers may ignore
       // cancellations of requests they do not know, so it is accepted and dropped.
       if ((value as { method?: unknown }).method === 'notifications/cancelled') return;
-      this.#deliver(value, { requestInfo: { headers: req.headers }, requestHeaders: req.headers });
+      this.#deliver(value, {
+        requestInfo: { headers: req.headers },
+        requestHeaders: req.headers,
+        principal: principal?.key,
+        authInfo: principal,
+      });
       return;
     }
     if (kind !== Kind.REQUEST) {
@@ -161,7 +176,13 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
     // on, not once: no wrapper closure per request; the response is done with after 'close'.
     res.on('close', onResponseClose);
     message.id = id;
-    this.#deliver(value, { requestInfo: { headers: req.headers }, requestHeaders: req.headers, wireId: ex.wireId });
+    this.#deliver(value, {
+      requestInfo: { headers: req.headers },
+      requestHeaders: req.headers,
+      wireId: ex.wireId,
+      principal: principal?.key,
+      authInfo: principal,
+    });
   }
 
   send(message: JsonRpcMessage, options?: TransportSendOptions): Promise<void> {
@@ -261,6 +282,17 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
     return stream;
   }
 
+  #errorHead(status: number, error: JsonRpcErrorObject): OutgoingHttpHeaders {
+    if (status === 429 || status === 503) {
+      return { 'content-type': 'application/json', 'retry-after': String(retryAfterSeconds(error)) };
+    }
+    if (status === 403) {
+      const challenge = this.#host.scopeChallenge(error);
+      if (challenge !== undefined) return { 'content-type': 'application/json', 'www-authenticate': challenge };
+    }
+    return JSON_HEAD;
+  }
+
   #respond(message: JsonRpcMessage, id: number, httpStatus: number | undefined): Promise<void> {
     const ex = this.#exchanges.get(id);
     if (ex === undefined) return SENT; // cancelled (stream closed) or never ours: nothing to answer
@@ -281,12 +313,7 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
       res.writeHead(200, JSON_HEAD);
     } else {
       const status = statelessStatus(error, httpStatus);
-      res.writeHead(
-        status,
-        status === 429 || status === 503
-          ? { 'content-type': 'application/json', 'retry-after': String(retryAfterSeconds(error)) }
-          : JSON_HEAD,
-      );
+      res.writeHead(status, this.#errorHead(status, error));
     }
     res.end(json);
     return SENT;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { RequestAuthenticator } from '../auth/types.js';
 import type { McpServer } from '../mcp/server.js';
 import { StreamableHttpListener, type StreamableHttpListenerOptions } from './http-server.js';
 import { ConnectionLimiter } from './limiter.js';
@@ -26,6 +27,13 @@ export interface ListenOptions {
    * metrics): return true when the request was answered. Also asked while shutting down.
    */
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Authenticates every request to the MCP endpoint and every WebSocket upgrade (see
+   * StreamableHttpListenerOptions.auth); its `serveMetadata` (the OAuth protected resource
+   * metadata) is answered before the MCP endpoint, without a token. `routes` stay open: guard
+   * them yourself (erlmcp serve guards /metrics when configured to). Default: none.
+   */
+  auth?: RequestAuthenticator;
 }
 
 /** A running endpoint: see {@link listen}. */
@@ -66,15 +74,24 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
   const httpListener =
     options.http === false
       ? undefined
-      : new StreamableHttpListener({ ...options.http, path, limiter, onsession: serve, onclient: serve });
+      : new StreamableHttpListener({
+          ...options.http,
+          path,
+          limiter,
+          onsession: serve,
+          onclient: serve,
+          auth: options.auth,
+        });
   const wsListener =
     options.websocket === false
       ? undefined
-      : new WebSocketListener({ ...options.websocket, path, limiter, onconnection: serve });
+      : new WebSocketListener({ ...options.websocket, path, limiter, onconnection: serve, auth: options.auth });
+  const auth = options.auth;
 
   const routes = options.routes;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (routes?.(req, res)) return;
+    if (auth?.serveMetadata?.(req, res)) return;
     if (!accepting && req.headers['mcp-session-id'] === undefined) {
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1', connection: 'close' });
       res.end('server is shutting down\n');

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/types.js';
 import { ErlmcpError } from '../core/errors.js';
 import type { JsonRpcMessage, RequestId } from '../mcp/jsonrpc.js';
 
@@ -5,8 +6,8 @@ import type { JsonRpcMessage, RequestId } from '../mcp/jsonrpc.js';
 export interface MessageExtra {
   /** The HTTP request that carried the message (Streamable HTTP only). */
   requestInfo?: { headers: Record<string, string | string[] | undefined> };
-  /** Authentication information a transport validated, if any. */
-  authInfo?: unknown;
+  /** The verified credential of the caller ({@link Principal}) when the transport authenticated it. */
+  authInfo?: Principal;
   /**
    * The headers of the HTTP request that carried exactly this one message (Streamable HTTP:
    * one message per POST). Absent on WebSocket and stdio, where `requestInfo` describes the
@@ -79,7 +80,12 @@ export interface Transport {
    * `sessionId` names the client, not a session.
    */
   readonly stateless?: boolean;
-  /** Called by the protocol layer after initialize, with the negotiated version. */
+  /**
+   * The authenticated caller every message of this transport comes from (set by erlmcp's
+   * listeners when `auth` is on: the principal that opened the session, the channel's
+   * principal, the WebSocket upgrade's). Its session shares the principal's token bucket.
+   */
+  readonly principal?: Principal;
   /** Called by the protocol layer after initialize (or a 2026 `server/discover`), with the version in use. */
   setProtocolVersion?: (version: string) => void;
   /**

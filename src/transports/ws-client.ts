@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type RawData, WebSocket } from 'ws';
 import { ErlmcpError } from '../core/errors.js';
 import type { JsonRpcMessage } from '../mcp/jsonrpc.js';
+import { ClientAuth, type ClientAuthOption } from './client-auth.js';
 import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
 
 /** Options of {@link WebSocketClientTransport}. */
@@ -16,6 +17,22 @@ export interface WebSocketClientOptions {
   keepAliveMs?: number;
   /** How long the opening handshake may take (default 10,000 ms). */
   handshakeTimeoutMs?: number;
+  /**
+   * A bearer token for the upgrade's `Authorization`, or a {@link TokenProvider}: asked before
+   * connecting and once more when the upgrade is refused with 401 (or 403 `insufficient_scope`).
+   */
+  auth?: ClientAuthOption;
+}
+
+/** An upgrade the server refused, with what a token provider needs to try again. */
+class UpgradeRefused extends ErlmcpError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly challenge: string | null,
+  ) {
+    super('ERR_TRANSPORT', message);
+  }
 }
 
 const OPEN = 1;
@@ -39,6 +56,7 @@ export class WebSocketClientTransport implements Transport {
   #closing = false;
   #ping: NodeJS.Timeout | undefined;
   #awaitingPong = false;
+  #started = false;
 
   constructor(url: string | URL, options: WebSocketClientOptions = {}) {
     this.#url = String(url);
@@ -51,12 +69,26 @@ export class WebSocketClientTransport implements Transport {
   }
 
   /** Opens the connection; rejects with ERR_TRANSPORT (HTTP status in the message) when refused. */
-  start(): Promise<void> {
-    if (this.#ws)
-      return Promise.reject(new ErlmcpError('ERR_ALREADY_STARTED', 'WebSocketClientTransport already started'));
+  async start(): Promise<void> {
+    if (this.#started) throw new ErlmcpError('ERR_ALREADY_STARTED', 'WebSocketClientTransport already started');
+    this.#started = true;
+    const o = this.#options;
+    if (o.auth === undefined) return this.#open(o.headers);
+    const auth = new ClientAuth(o.auth);
+    try {
+      return await this.#open({ ...o.headers, authorization: await auth.header() });
+    } catch (err) {
+      if (!(err instanceof UpgradeRefused) || !(await auth.refresh(err.status, err.challenge))) throw err;
+      this.#ws = undefined;
+      this.#closing = false;
+      return this.#open({ ...o.headers, authorization: await auth.header() });
+    }
+  }
+
+  #open(headers: Record<string, string> | undefined): Promise<void> {
     const o = this.#options;
     const ws = new WebSocket(this.#url, o.protocols ?? ['mcp'], {
-      headers: o.headers,
+      headers,
       maxPayload: o.maxPayload ?? 4 * 1024 * 1024,
       handshakeTimeout: o.handshakeTimeoutMs ?? 10_000,
       perMessageDeflate: false,
@@ -69,10 +101,12 @@ export class WebSocketClientTransport implements Transport {
         req.destroy();
         res.destroy();
         this.#closing = true;
+        const challenge = res.headers['www-authenticate'];
         reject(
-          new ErlmcpError(
-            'ERR_TRANSPORT',
+          new UpgradeRefused(
             `websocket: upgrade refused: HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd(),
+            res.statusCode ?? 0,
+            typeof challenge === 'string' ? challenge : null,
           ),
         );
       });
@@ -92,6 +126,11 @@ export class WebSocketClientTransport implements Transport {
       });
       this.#closed = new Promise((done) => {
         ws.once('close', () => {
+          // A refused first attempt closing late must not touch the retry's connection.
+          if (this.#ws !== ws) {
+            done();
+            return;
+          }
           this.#closing = true;
           if (this.#ping) clearInterval(this.#ping);
           done();

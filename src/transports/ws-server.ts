@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type PerMessageDeflateOptions, type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
+import type { AuthOutcome, Principal, RequestAuthenticator } from '../auth/types.js';
 import { invalidArg } from '../core/errors.js';
 import { HostOriginPolicy } from './http-guard.js';
 import { ConnectionLimiter } from './limiter.js';
@@ -45,6 +46,12 @@ export interface WebSocketListenerOptions {
   allowedHosts?: string[];
   /** Called when a connection's unsent bytes cross 75 % of maxBufferedBytes (default: ignored). */
   onwarning?: (message: string, transport: WebSocketServerTransport) => void;
+  /**
+   * Authenticates the upgrade request (`Authorization: Bearer`); a refusal is answered on the
+   * raw socket with its challenge (401/403/400/503) and no WebSocket is opened. The connection's
+   * messages carry the upgrade's principal. Default: none.
+   */
+  auth?: RequestAuthenticator;
 }
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
@@ -55,11 +62,17 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
 }
 
 /** Answers an upgrade request with a plain HTTP error and destroys the socket. */
-function refuse(socket: Duplex, status: number, detail?: string, extraHeaders = ''): void {
+function refuse(
+  socket: Duplex,
+  status: number,
+  detail?: string,
+  extraHeaders = '',
+  contentType = 'text/plain; charset=utf-8',
+): void {
   const body = detail ?? STATUS_CODES[status] ?? '';
   socket.once('finish', () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: ${contentType}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}\r\n${body}`,
   );
 }
@@ -106,6 +119,7 @@ export class WebSocketListener implements WsSessionHost {
   readonly onwarning: WebSocketListenerOptions['onwarning'];
   readonly #onconnection: WebSocketListenerOptions['onconnection'];
   readonly #policy: HostOriginPolicy;
+  readonly #auth: RequestAuthenticator | undefined;
   readonly #wss: WebSocketServer;
   readonly #sessions = new Set<WebSocketServerTransport>();
   /** Connections by keep-alive slice: one slice is pinged per timer tick. */
@@ -128,6 +142,7 @@ export class WebSocketListener implements WsSessionHost {
     this.onwarning = options.onwarning;
     this.limiter = options.limiter ?? new ConnectionLimiter();
     this.#policy = new HostOriginPolicy(options.allowedHosts, options.allowedOrigins);
+    this.#auth = options.auth;
     const wsOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       clientTracking: false,
@@ -176,13 +191,48 @@ export class WebSocketListener implements WsSessionHost {
     const refusal = this.#check(req);
     if (refusal !== undefined) {
       refuse(socket, refusal[0], refusal[1]);
-    } else if (!this.limiter.tryAcquire()) {
-      refuse(socket, 503, 'too many connections', 'Retry-After: 1\r\n');
-    } else {
-      // A socket closes exactly once, whether ws refuses the handshake or the session ends.
-      socket.once('close', () => this.limiter.release());
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, socket, req));
+      return;
     }
+    const auth = this.#auth;
+    if (auth === undefined) {
+      this.#upgrade(req, socket, head, undefined);
+      return;
+    }
+    const outcome = auth.authenticate(req);
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => this.#authenticated(req, socket, head, o),
+        () => refuse(socket, 500, 'authentication failed'),
+      );
+    } else {
+      this.#authenticated(req, socket, head, outcome);
+    }
+  }
+
+  #authenticated(req: IncomingMessage, socket: Duplex, head: Buffer, outcome: AuthOutcome): void {
+    if (socket.destroyed) return;
+    if (outcome.ok) {
+      this.#upgrade(req, socket, head, outcome.principal);
+      return;
+    }
+    const c = (this.#auth as RequestAuthenticator).challenge(outcome.failure);
+    let contentType: string | undefined;
+    let extra = '';
+    for (const [k, v] of Object.entries(c.headers)) {
+      if (k.toLowerCase() === 'content-type') contentType = v;
+      else extra += `${k}: ${v}\r\n`;
+    }
+    refuse(socket, c.status, c.body, extra, contentType);
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, principal: Principal | undefined): void {
+    if (!this.limiter.tryAcquire()) {
+      refuse(socket, 503, 'too many connections', 'Retry-After: 1\r\n');
+      return;
+    }
+    // A socket closes exactly once, whether ws refuses the handshake or the session ends.
+    socket.once('close', () => this.limiter.release());
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, socket, req, principal));
   }
 
   /** Stops accepting (503) and closes every connection with 1001; resolves once all are closed. */
@@ -213,8 +263,8 @@ export class WebSocketListener implements WsSessionHost {
     return undefined;
   }
 
-  #accept(ws: WebSocket, socket: Duplex, req: IncomingMessage): void {
-    const transport = new WebSocketServerTransport(ws, socket, req, this);
+  #accept(ws: WebSocket, socket: Duplex, req: IncomingMessage, principal: Principal | undefined): void {
+    const transport = new WebSocketServerTransport(ws, socket, req, this, principal);
     this.#sessions.add(transport);
     (this.#slices[this.#nextSlice] as Set<WebSocketServerTransport>).add(transport);
     this.#nextSlice = (this.#nextSlice + 1) % this.#sliceCount;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
+import type { Principal } from '../auth/types.js';
 import { ErlmcpError } from '../core/errors.js';
 import { encodeMessage, type JsonRpcMessage, parseErrorResponse } from '../mcp/jsonrpc.js';
 import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
@@ -73,18 +74,21 @@ export class WebSocketServerTransport implements Transport {
   readonly #extra: MessageExtra;
   readonly #closed: Promise<void>;
   #resolveClosed!: () => void;
+  /** The principal the upgrade authenticated (auth on): every message of the connection is its. */
+  readonly principal: Principal | undefined;
   #started = false;
   #closing = false;
   #pressure = false;
   #stallTimer: NodeJS.Timeout | undefined;
 
-  /** @internal */
-  constructor(ws: WebSocket, socket: Duplex, req: IncomingMessage, host: WsSessionHost) {
+  /** @internal `principal`: who the upgrade request authenticated as (auth on). */
+  constructor(ws: WebSocket, socket: Duplex, req: IncomingMessage, host: WsSessionHost, principal?: Principal) {
     this.#ws = ws;
     this.#socket = socket;
     this.#host = host;
     this.protocol = ws.protocol;
-    this.#extra = { requestInfo: { headers: req.headers } };
+    this.principal = principal;
+    this.#extra = { requestInfo: { headers: req.headers }, principal: principal?.key, authInfo: principal };
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });

@@ -44,6 +44,7 @@ async function channel(): Promise<{ t: StatelessHttpTransport; delivered: JsonRp
   const t = new StatelessHttpTransport('127.0.0.1', 'client:t:', {
     hub: new SseHub(0, 1 << 20),
     channelClosed: () => {},
+    scopeChallenge: () => undefined,
   });
   const delivered: JsonRpcMessage[] = [];
   t.onmessage = (m) => delivered.push(structuredClone(m));

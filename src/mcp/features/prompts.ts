@@ -1,3 +1,4 @@
+import { checkScopes, declaredScopes } from '../../auth/scope-check.js';
 import { invalidArg } from '../../core/errors.js';
 import type { InputRequired } from '../input/input-required.js';
 import { ErrorCode, McpError } from '../jsonrpc.js';
@@ -15,6 +16,8 @@ export interface PromptConfig {
   /** Completers by argument name, for `completion/complete`. */
   complete?: Record<string, Completer>;
   _meta?: Record<string, unknown>;
+  /** OAuth scopes a caller's token must hold for `prompts/get` (see ToolConfig.scopes). Default: none. */
+  scopes?: readonly string[];
 }
 
 /** A prompt's implementation; it may return `ctx.inputRequired(...)` to ask the client for input first. */
@@ -27,6 +30,7 @@ interface Entry {
   prompt: Prompt;
   handler: PromptHandler;
   complete: Record<string, Completer> | undefined;
+  scopes: readonly string[] | undefined;
 }
 
 export interface RegisteredPrompt {
@@ -55,7 +59,8 @@ export class PromptSet {
     if (config.description !== undefined) prompt.description = config.description;
     if (config.arguments !== undefined) prompt.arguments = config.arguments;
     if (config._meta !== undefined) prompt._meta = config._meta;
-    this.#entries.set(name, { prompt, handler, complete: config.complete });
+    const scopes = declaredScopes(`prompt ${JSON.stringify(name)}`, config.scopes);
+    this.#entries.set(name, { prompt, handler, complete: config.complete, scopes });
     this.#changed();
     return { remove: () => this.#entries.delete(name) && this.#changed() };
   }
@@ -76,6 +81,7 @@ export class PromptSet {
       throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "name" must be a string');
     const entry = this.#entries.get(name);
     if (!entry) throw new McpError(ErrorCode.INVALID_PARAMS, `Unknown prompt: ${name}`, { name });
+    if (entry.scopes !== undefined) checkScopes(`prompt ${name}`, entry.scopes, ctx.auth);
     const raw = params.arguments ?? {};
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "arguments" must be an object of strings');

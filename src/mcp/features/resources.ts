@@ -1,3 +1,4 @@
+import { checkScopes, declaredScopes } from '../../auth/scope-check.js';
 import { invalidArg } from '../../core/errors.js';
 import { cacheHints } from '../era/cache-hints.js';
 import type { InputRequired } from '../input/input-required.js';
@@ -21,6 +22,8 @@ export interface ResourceConfig {
    * `{ ttlMs: 60_000, cacheScope: 'public' }`. Default: the server's `cacheHints.read`.
    */
   cache?: Partial<CacheHints>;
+  /** OAuth scopes a caller's token must hold for `resources/read` (see ToolConfig.scopes). Default: none. */
+  scopes?: readonly string[];
 }
 
 /** Reads a resource; it may return `ctx.inputRequired(...)` to ask the client for input first. */
@@ -52,6 +55,7 @@ interface Static {
   resource: Resource;
   read: ReadResourceHandler;
   cache: Partial<CacheHints> | undefined;
+  scopes: readonly string[] | undefined;
 }
 
 interface Templated {
@@ -61,6 +65,7 @@ interface Templated {
   list: ResourceTemplateConfig['list'];
   complete: Record<string, Completer> | undefined;
   cache: Partial<CacheHints> | undefined;
+  scopes: readonly string[] | undefined;
 }
 
 /** A resolved `resources/read`: the read to run and the resource's own caching hints (what it sets of them). */
@@ -110,7 +115,8 @@ export class ResourceSet {
     if (this.#static.has(uri)) throw invalidArg(`resource ${JSON.stringify(uri)} is already registered`);
     if (typeof read !== 'function') throw invalidArg(`resource ${JSON.stringify(uri)} needs a read function`);
     const cache = checkedHints(`resource ${uri} cache`, config.cache);
-    this.#static.set(uri, { resource: describe({ uri, name }, config), read, cache });
+    const scopes = declaredScopes(`resource ${JSON.stringify(uri)}`, config.scopes);
+    this.#static.set(uri, { resource: describe({ uri, name }, config), read, cache, scopes });
     this.#changed();
     return { remove: () => this.#static.delete(uri) && this.#changed() };
   }
@@ -126,7 +132,7 @@ export class ResourceSet {
       throw invalidArg(`template ${JSON.stringify(uriTemplate)} is already registered`);
     if (typeof read !== 'function') throw invalidArg(`template ${JSON.stringify(uriTemplate)} needs a read function`);
     const template = new UriTemplate(uriTemplate);
-    const { list, complete, cache, ...meta } = config;
+    const { list, complete, cache, scopes, ...meta } = config;
     this.#templates.set(uriTemplate, {
       descriptor: describe({ uriTemplate, name }, meta),
       template,
@@ -134,6 +140,7 @@ export class ResourceSet {
       list,
       complete,
       cache: checkedHints(`template ${uriTemplate} cache`, cache),
+      scopes: declaredScopes(`template ${JSON.stringify(uriTemplate)}`, scopes),
     });
     this.#changed();
     return { remove: () => this.#templates.delete(uriTemplate) && this.#changed() };
@@ -181,10 +188,16 @@ export class ResourceSet {
   resolve(params: Record<string, unknown>, ctx: ServerContext): ResolvedRead {
     const uri = uriOf(params);
     const s = this.#static.get(uri);
-    if (s) return { read: () => s.read(uri, ctx), cache: s.cache };
+    if (s) {
+      if (s.scopes !== undefined) checkScopes(`resource ${uri}`, s.scopes, ctx.auth);
+      return { read: () => s.read(uri, ctx), cache: s.cache };
+    }
     for (const t of this.#templates.values()) {
       const vars = t.template.match(uri);
-      if (vars) return { read: () => t.read(uri, vars, ctx), cache: t.cache };
+      if (vars) {
+        if (t.scopes !== undefined) checkScopes(`resource ${uri}`, t.scopes, ctx.auth);
+        return { read: () => t.read(uri, vars, ctx), cache: t.cache };
+      }
     }
     throw new McpError(ErrorCode.RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
   }

@@ -1,3 +1,5 @@
+import { checkScopes, declaredScopes } from '../../auth/scope-check.js';
+import type { Principal } from '../../auth/types.js';
 import { invalidArg } from '../../core/errors.js';
 import { type HeaderParam, headerParamsOf } from '../era/http-headers.js';
 import { InputRequired } from '../input/input-required.js';
@@ -23,6 +25,12 @@ export interface ToolConfig {
    * `io.modelcontextprotocol/tasks`): see {@link TaskSupport}. Default: never a task.
    */
   task?: TaskSupport;
+  /**
+   * OAuth scopes a caller's token must hold to call the tool (all of them). Without them the
+   * call is refused with -32016, over HTTP 403 `insufficient_scope` naming these scopes, so the
+   * client can ask for a token that has them. Only checked when `auth` is on. Default: none.
+   */
+  scopes?: readonly string[];
 }
 
 /**
@@ -56,6 +64,7 @@ interface Entry {
   /** Arguments mirrored into `Mcp-Param-*` headers (x-mcp-header). */
   headerParams: readonly HeaderParam[];
   task: TaskSupport | undefined;
+  scopes: readonly string[] | undefined;
   enabled: boolean;
 }
 
@@ -128,7 +137,8 @@ export class ToolSet {
       throw invalidArg(`tool ${JSON.stringify(name)}: ${(err as Error).message}`);
     }
     const task = checkTaskSupport(name, config.task);
-    return { tool, handler, validateInput, validateOutput, headerParams, task, enabled };
+    const scopes = declaredScopes(`tool ${JSON.stringify(name)}`, config.scopes);
+    return { tool, handler, validateInput, validateOutput, headerParams, task, scopes, enabled };
   }
 
   #setEnabled(name: string, enabled: boolean): void {
@@ -181,12 +191,13 @@ export class ToolSet {
    * for arguments that do not match its schema.
    * @throws McpError -32602 for a missing name or an unknown (or disabled) tool.
    */
-  prepare(params: Record<string, unknown>): ToolCall | CallToolResult {
+  prepare(params: Record<string, unknown>, auth?: Principal): ToolCall | CallToolResult {
     const name = params.name;
     if (typeof name !== 'string')
       throw new McpError(ErrorCode.INVALID_PARAMS, 'Invalid params: "name" must be a string');
     const entry = this.#entries.get(name);
     if (!entry?.enabled) throw new McpError(ErrorCode.INVALID_PARAMS, `Unknown tool: ${name}`, { name });
+    if (entry.scopes !== undefined) checkScopes(`tool ${name}`, entry.scopes, auth);
     const args = params.arguments ?? {};
     // MCP 2025-11-25: argument validation failures are tool execution errors (isError), so
     // that the model sees them and can correct itself.
