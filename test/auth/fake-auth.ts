@@ -16,6 +16,9 @@ const SCOPES: Record<string, string[]> = {
   'alice-2': ['mcp:tools', 'admin'],
 };
 const ASYNC = new Set(['carol']);
+/** `p0`, `p1`, ...: any number of plain principals for isolation tests. */
+const NUMBERED = /^p\d+$/;
+const known = (token: string) => token in SCOPES || NUMBERED.test(token);
 
 export function principal(name: string): Principal {
   const who = name === 'alice-2' ? 'alice' : name;
@@ -23,7 +26,7 @@ export function principal(name: string): Principal {
     key: `test|${who}`,
     subject: `user-${who}`,
     clientId: who,
-    scopes: Object.freeze([...(SCOPES[name] ?? [])]),
+    scopes: Object.freeze([...(SCOPES[name] ?? ['mcp:tools'])]),
     claims: Object.freeze({ sub: `user-${who}`, client_id: who }),
     method: 'custom' as const,
     expiresAt: undefined,
@@ -38,7 +41,7 @@ export class FakeAuth implements RequestAuthenticator {
     const header = req.headers.authorization;
     if (header === undefined) return this.#refuse({ status: 401, error: undefined, description: 'no token' });
     const token = /^Bearer (\S+)$/.exec(header)?.[1];
-    if (token === undefined || !(token in SCOPES)) {
+    if (token === undefined || !known(token)) {
       return this.#refuse({ status: 401, error: 'invalid_token', description: 'unknown token' });
     }
     this.seen.ok++;

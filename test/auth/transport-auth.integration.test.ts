@@ -46,6 +46,15 @@ function buildServer(options: McpServerOptions = {}): McpServer {
   server.registerTool('admin_reset', { inputSchema: { type: 'object' }, scopes: ['admin'] }, () => ({
     content: [{ type: 'text', text: 'reset done' }],
   }));
+  server.registerPrompt('audit', { scopes: ['admin'] }, () => ({
+    messages: [{ role: 'user', content: { type: 'text', text: 'audit everything' } }],
+  }));
+  server.registerResource('secrets', 'mem://secrets', { scopes: ['admin'] }, (uri) => ({
+    contents: [{ uri, text: 'the vault' }],
+  }));
+  server.registerResourceTemplate('vault', 'vault://{id}', { scopes: ['admin'] }, (uri) => ({
+    contents: [{ uri, text: 'a vault item' }],
+  }));
   return server;
 }
 
@@ -236,6 +245,26 @@ describe('scopes', () => {
     expect(r.status).toBe(403);
     expect(r.reply.headers['www-authenticate']).toContain('error="insufficient_scope"');
     expect(r.body.error.code).toBe(-32016);
+  });
+
+  it('prompts, resources and templates declare scopes too', async () => {
+    const h = await serve();
+    const asks = [
+      request2026(1, 'prompts/get', { name: 'audit' }),
+      request2026(2, 'resources/read', { uri: 'mem://secrets' }),
+      request2026(3, 'resources/read', { uri: 'vault://42' }),
+    ];
+    for (const body of asks) {
+      const refused = await postJson(h.port, body, { headers: bearer('alice') });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatchObject({
+        code: -32016,
+        data: { reason: 'insufficient_scope', scope: 'admin' },
+      });
+      const ok = await postJson(h.port, body, { headers: bearer('bob') });
+      expect(ok.status).toBe(200);
+      expect(ok.body.result.resultType).toBe('complete');
+    }
   });
 
   it('a scope that is not an OAuth scope token is refused at registration', () => {
