@@ -47,6 +47,8 @@ export type ErrorCode =
   // Configuration (src/config)
   | 'ERR_CONFIG_INVALID'
   | 'ERR_CONFIG_FILE'
+  // Authorization (src/auth)
+  | 'ERR_AUTH_CONFIG'
   // Operations (src/ops) and the load harness (src/load)
   | 'ERR_FD_LIMIT'
   | 'ERR_LOAD_OPTIONS'
