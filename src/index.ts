@@ -6,6 +6,26 @@ export type { Application, ApplicationOptions } from './app/application.js';
 export { startApplication } from './app/application.js';
 export type { ControlReadings } from './app/control-plane.js';
 // ---- configuration, observability, tracing --------------------------------------------------
+export type {
+  ApiKeyEntry,
+  AuthChallenge,
+  AuthenticatorJwtOptions,
+  AuthenticatorOptions,
+  AuthFailure,
+  AuthMethod,
+  AuthOutcome,
+  IntrospectionOptions,
+  JwksCacheOptions,
+  JwtVerifierOptions,
+  Principal,
+  PrincipalKeyMode,
+  RequestAuthenticator,
+  ResourceMetadataOptions,
+  TokenCacheOptions,
+  VerifiedIdentity,
+  VerifyFunction,
+} from './auth/index.js';
+export { Authenticator, hashApiKey } from './auth/index.js';
 export type { ConfigInput, ErlmcpConfig, LoadConfigOptions, RuntimeOptions } from './config/index.js';
 export { ConfigError, DEFAULT_CONFIG, loadConfig, runtimeOptions } from './config/index.js';
 export type { AdmissionOptions, AdmissionStats, AdmitResult } from './core/admission.js';
@@ -116,6 +136,7 @@ export { ExitNotifier } from './supervision/exit-notifier.js';
 export type { StrategyName } from './supervision/strategies/strategy.js';
 export type { ChildCounts, ChildInfo, SupervisorOptions, SupervisorState } from './supervision/supervisor.js';
 export { Supervisor, SupervisorShutdownError } from './supervision/supervisor.js';
+export type { ClientAuthOption, TokenProvider, TokenRequest } from './transports/client-auth.js';
 export type { StreamableHttpClientOptions } from './transports/http-client.js';
 export { HttpStatusError, StreamableHttpClientTransport } from './transports/http-client.js';
 export type { StreamableHttpListenerOptions } from './transports/http-server.js';

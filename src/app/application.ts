@@ -1,3 +1,5 @@
+import { guardRoutes } from '../auth/guard-route.js';
+import type { RequestAuthenticator } from '../auth/types.js';
 import type { McpServer } from '../mcp/server.js';
 import { createObservability, type Observability } from '../ops/endpoints.js';
 import type { Logger } from '../ops/logger.js';
@@ -38,7 +40,7 @@ export interface ApplicationOptions {
    * Serve /health, /ready, /live and /metrics on the listener's port (default: off for the
    * library, on in `erlmcp serve`). `faultInjection` also serves POST /admin/crash-shard.
    */
-  observability?: { faultInjection?: boolean };
+  observability?: { faultInjection?: boolean; metricsAuth?: RequestAuthenticator };
   /** @internal fault injection for the control plane (tests). */
   onSample?: ControlPlaneOptions['onSample'];
 }
@@ -140,7 +142,11 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
           counts: () => o.server.counts(),
         })
       : undefined;
-  const listenOptions = observability ? { ...o.listen, routes: observability.handle } : o.listen;
+  // With metricsAuth, /metrics needs a token; /health, /ready and /live stay open for probes.
+  const metricsAuth = o.observability?.metricsAuth;
+  const routes =
+    observability && metricsAuth ? guardRoutes(metricsAuth, ['/metrics'], observability.handle) : observability?.handle;
+  const listenOptions = routes ? { ...o.listen, routes } : o.listen;
 
   const nested = async (make: () => Supervisor, set: (s: Supervisor) => void) => {
     const s = make();

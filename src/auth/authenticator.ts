@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiKeyEntry, ApiKeyStore } from './api-keys.js';
 import { DEFAULT_MAX_TOKEN_BYTES, readBearer } from './bearer.js';
 import { failureBody, wwwAuthenticate } from './challenge.js';
@@ -16,7 +16,7 @@ import {
 } from './metadata.js';
 import { type PrincipalKeyMode, toPrincipal } from './principal-key.js';
 import { TokenCache, type TokenCacheOptions } from './token-cache.js';
-import type { AuthFailure, AuthMethod, AuthOutcome, Principal } from './types.js';
+import type { AuthChallenge, AuthFailure, AuthMethod, AuthOutcome, RequestAuthenticator } from './types.js';
 
 /**
  * JWT options of an {@link Authenticator}: those of {@link JwtVerifierOptions}, with
@@ -44,15 +44,6 @@ export interface AuthenticatorOptions extends ResourceMetadataOptions {
   readonly maxTokenBytes?: number;
 }
 
-/** An HTTP answer to a failed authentication. */
-export interface AuthChallenge {
-  readonly status: 400 | 401 | 403 | 503;
-  /** Lowercase names: `www-authenticate` (not for 503), `retry-after` (503 only), `content-type`, `cache-control`. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** JSON: `{ error, error_description }` (see {@link failureBody}). */
-  readonly body: string;
-}
-
 const NOT_RECOGNIZED = invalidToken('token not recognized');
 const NO_IDENTITY = invalidToken('token names neither a client nor a subject');
 const UNDECIDED = unavailable('token verification failed', 1);
@@ -71,7 +62,7 @@ const UNDECIDED = unavailable('token verification failed', 1);
  * lookup, and `authenticate` then answers synchronously. Concurrent first requests with the
  * same token share one verification.
  */
-export class Authenticator {
+export class Authenticator implements RequestAuthenticator {
   /** Request paths the metadata document is served at ({@link resourceMetadataLocation}). */
   readonly metadataPaths: readonly string[];
   /** The `resource_metadata` URL challenges point to. */
@@ -80,6 +71,8 @@ export class Authenticator {
   readonly jwt: JwtVerifier | undefined;
 
   readonly #metadata: ProtectedResourceMetadata;
+  /** Serialized once: the document never changes. */
+  readonly #metadataJson: string;
   readonly #apiKeys: ApiKeyStore | undefined;
   readonly #introspection: IntrospectionVerifier | undefined;
   readonly #verify: VerifyFunction | undefined;
@@ -91,6 +84,7 @@ export class Authenticator {
   /** @throws ErlmcpError ERR_AUTH_CONFIG on an invalid option or when no verifier is configured. */
   constructor(options: AuthenticatorOptions) {
     this.#metadata = buildResourceMetadata(options);
+    this.#metadataJson = JSON.stringify(this.#metadata);
     const location = resourceMetadataLocation(options.resource);
     this.metadataPaths = location.paths;
     this.resourceMetadataUrl = location.url;
@@ -160,19 +154,27 @@ export class Authenticator {
   }
 
   /**
-   * Checks that `principal` holds every scope in `needed`: undefined when it does, else a 403
-   * `insufficient_scope` failure whose `scope` lists all of `needed` (RFC 6750 section 3.1:
-   * the scope required, so a client can ask for it in one step).
+   * Answers `GET` (and `HEAD`) of {@link metadataPaths} with the metadata document, open to
+   * everyone and to browsers of any origin (RFC 9728 section 3: clients fetch it before they
+   * have a token); returns false for every other request.
    */
-  requiredScopes(principal: Principal, needed: readonly string[]): AuthFailure | undefined {
-    const missing = needed.filter((s) => !principal.scopes.includes(s));
-    if (missing.length === 0) return undefined;
-    return Object.freeze({
-      status: 403,
-      error: 'insufficient_scope',
-      description: `missing scope ${missing.join(' ')}`,
-      scope: needed.join(' '),
+  serveMetadata(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (!this.metadataPaths.includes(path)) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
+      res.end('use GET\n');
+      return true;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'cache-control': 'max-age=300',
+      'access-control-allow-origin': '*',
     });
+    res.end(req.method === 'HEAD' ? undefined : this.#metadataJson);
+    return true;
   }
 
   /**

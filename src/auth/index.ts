@@ -6,7 +6,6 @@
 
 export { type ApiKeyEntry, ApiKeyStore, hashApiKey } from './api-keys.js';
 export {
-  type AuthChallenge,
   Authenticator,
   type AuthenticatorJwtOptions,
   type AuthenticatorOptions,
@@ -34,5 +33,13 @@ export {
   WELL_KNOWN_PATH,
 } from './metadata.js';
 export type { PrincipalKeyMode } from './principal-key.js';
+export { checkScopes, declaredScopes } from './scope-check.js';
 export { TokenCache, type TokenCacheOptions } from './token-cache.js';
-export type { AuthFailure, AuthMethod, AuthOutcome, Principal } from './types.js';
+export type {
+  AuthChallenge,
+  AuthFailure,
+  AuthMethod,
+  AuthOutcome,
+  Principal,
+  RequestAuthenticator,
+} from './types.js';

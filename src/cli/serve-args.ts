@@ -19,6 +19,8 @@ export const SERVE_USAGE = `serve options (each flag overrides its config key; s
   --max-connections N  WebSocket connections + HTTP sessions held (default 15000)   (server.maxConnections)
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info) (logging.level)
   --shutdown-ms MS     How long in-flight requests may finish on SIGINT/SIGTERM (default 5000) (server.shutdownMs)
+  --auth-allow-anonymous  Serve a non-loopback --host without auth (refused otherwise) (auth.allowAnonymous)
+  (OAuth: the auth.* keys, docs/auth.md; a hashed API key: erlmcp hash-key KEY)
 `;
 
 /**
@@ -38,6 +40,7 @@ export function parseServeArgs(args: string[]): ServeArgs {
       'max-connections': { type: 'string' },
       'log-level': { type: 'string' },
       'shutdown-ms': { type: 'string' },
+      'auth-allow-anonymous': { type: 'boolean' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -52,6 +55,7 @@ export function parseServeArgs(args: string[]): ServeArgs {
       shutdownMs: num(values['shutdown-ms']),
     },
     logging: { level: values['log-level'] },
+    auth: { allowAnonymous: values['auth-allow-anonymous'] },
   } as ConfigInput;
   return { help: values.help, configFile: values.config, overrides };
 }

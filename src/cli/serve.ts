@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { startApplication } from '../app/application.js';
+import { Authenticator } from '../auth/authenticator.js';
 import { type ConfigInput, loadConfig, runtimeOptions } from '../config/index.js';
+import { ErlmcpError } from '../core/errors.js';
 import { registerDemoToolset } from '../demo/toolset.js';
 import { Gate } from '../mcp/gate.js';
 import { McpServer } from '../mcp/server.js';
@@ -40,6 +42,20 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   const rt = runtimeOptions(config);
   const log = createLogger(rt.logLevel);
   if (!rt.stdio) checkFdLimit(config.server.maxConnections, log);
+  // stdio takes no OAuth (the spec: credentials come from the environment).
+  const auth = rt.auth && !rt.stdio ? new Authenticator(rt.auth.options) : undefined;
+  if (!rt.stdio && auth === undefined && !isLoopback(config.server.host)) {
+    if (!rt.allowAnonymous) {
+      throw new ErlmcpError(
+        'ERR_CONFIG_INVALID',
+        `refusing to serve ${config.server.host} without authorization: anyone who reaches the port would get every tool. Configure auth.resource (docs/auth.md), or set auth.allowAnonymous=true (--auth-allow-anonymous) to serve it open`,
+      );
+    }
+    log.warn(
+      { host: config.server.host },
+      'SERVING WITHOUT AUTHORIZATION on a non-loopback address (auth.allowAnonymous): every client that reaches the port gets every tool',
+    );
+  }
 
   const gate = new Gate(rt.gate);
   // One manager per registry shard runs the requests (see src/shards): a manager that crashes
@@ -64,12 +80,17 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   const app = await startApplication({
     server,
     stdio: rt.stdio,
-    listen: rt.listen,
+    listen: auth ? { ...rt.listen, auth } : rt.listen,
     logger: log,
     shards,
     ...rt.application,
     supervisor: rt.supervisor,
-    observability: rt.metrics.enabled ? { faultInjection: rt.debug.faultInjection } : undefined,
+    observability: rt.metrics.enabled
+      ? {
+          faultInjection: rt.debug.faultInjection,
+          ...(auth && rt.auth?.protectMetrics ? { metricsAuth: auth } : {}),
+        }
+      : undefined,
   });
   const listener = app.listener();
   if (listener) {
@@ -80,6 +101,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
         maxConnections: config.server.maxConnections,
         metrics: rt.metrics.enabled ? `${new URL(listener.url).origin}/metrics` : false,
         shards: shards ? shards.shards : 0,
+        auth: auth ? { resource: rt.auth?.options.resource, metadata: auth.resourceMetadataUrl } : false,
       },
       'erlmcp serving MCP (WebSocket and Streamable HTTP)',
     );
@@ -149,4 +171,10 @@ function waitForSignal(log: Logger, stop: () => Promise<void>): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }

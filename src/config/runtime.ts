@@ -1,4 +1,6 @@
 import type { ApplicationOptions } from '../app/application.js';
+import type { AuthenticatorOptions } from '../auth/authenticator.js';
+import { parseApiKeyEntry, parsePrincipalBuckets } from '../auth/config-entries.js';
 import type { RingOptions } from '../core/ring.js';
 import type { GateOptions } from '../mcp/gate.js';
 import type { McpServerOptions } from '../mcp/server.js';
@@ -39,6 +41,50 @@ export interface RuntimeOptions {
   debug: DebugConfig;
   /** `startApplication({ stdio })`. */
   stdio: boolean;
+  /** `new Authenticator(auth.options)` when `auth.resource` is set; undefined: auth off. */
+  auth: { options: AuthenticatorOptions; protectMetrics: boolean } | undefined;
+  /** `auth.allowAnonymous`: serve a non-loopback host without auth. */
+  allowAnonymous: boolean;
+}
+
+const unset = (v: string): string | undefined => (v === 'none' ? undefined : v);
+
+/** The `auth` section as Authenticator options, or undefined while `auth.resource` is "none". */
+function authOptions(config: ErlmcpConfig): RuntimeOptions['auth'] {
+  const a = config.auth;
+  if (a.resource === 'none') return undefined;
+  const jwksUri = unset(a.jwksUri);
+  const introspectionUri = unset(a.introspectionUri);
+  const options: AuthenticatorOptions = {
+    resource: a.resource,
+    authorizationServers: list(a.authorizationServers) ?? [],
+    ...(a.scopesSupported === null ? {} : { scopesSupported: [...a.scopesSupported] }),
+    ...(jwksUri === undefined
+      ? {}
+      : {
+          jwt: {
+            jwksUri,
+            ...(unset(a.issuer) === undefined ? {} : { issuer: a.issuer }),
+            ...(a.audience === null ? {} : { audience: [...a.audience] }),
+            ...(a.algorithms === null ? {} : { algorithms: [...a.algorithms] }),
+            clockToleranceSec: a.clockToleranceSec,
+          },
+        }),
+    ...(introspectionUri === undefined
+      ? {}
+      : {
+          introspection: {
+            introspectionUri,
+            clientId: a.introspectionClientId,
+            clientSecret: a.introspectionClientSecret,
+            clockToleranceSec: a.clockToleranceSec,
+          },
+        }),
+    ...(a.apiKeys === null ? {} : { apiKeys: a.apiKeys.map(parseApiKeyEntry) }),
+    principalKey: a.principalKey,
+    cache: { maxEntries: a.tokenCacheEntries, maxAgeMs: a.tokenCacheMaxAgeMs },
+  };
+  return { options, protectMetrics: a.protectMetrics };
 }
 
 function list(value: readonly string[] | null): string[] | undefined {
@@ -56,6 +102,9 @@ export function runtimeOptions(config: ErlmcpConfig): RuntimeOptions {
       admission: { maxPerShard: config.admission.maxPerShard, maxGlobal: config.admission.maxGlobal },
       breaker: { ...config.breaker },
       overloadRetryMs: config.admission.overloadRetryMs,
+      ...(config.auth.principalBuckets === null
+        ? {}
+        : { principalBuckets: parsePrincipalBuckets(config.auth.principalBuckets) }),
     },
     shardsEnabled: config.shards.enabled,
     shardSet: {
@@ -117,5 +166,7 @@ export function runtimeOptions(config: ErlmcpConfig): RuntimeOptions {
     tracing: { ...config.tracing },
     debug: { ...config.debug },
     stdio: server.stdio,
+    auth: authOptions(config),
+    allowAnonymous: config.auth.allowAnonymous,
   };
 }

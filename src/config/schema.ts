@@ -328,6 +328,100 @@ export const SCHEMA: ConfigSchema = {
       doc: 'Tasks running at once; one more is refused with -32012 (reason max_tasks).',
     },
   },
+  auth: {
+    resource: {
+      kind: 'string',
+      default: 'none',
+      rule: { form: '"none" or an http(s) URL', test: (v) => v === 'none' || /^https?:\/\/[^\s#?]+$/.test(v) },
+      doc: 'This server\'s OAuth resource identifier (RFC 8707 / RFC 9728), e.g. https://mcp.example.com/mcp. Setting it turns auth on: every request to the MCP endpoint and every WebSocket upgrade needs Authorization: Bearer. "none": auth off.',
+    },
+    authorizationServers: {
+      kind: 'list',
+      default: null,
+      doc: 'Issuer URLs of the authorization servers clients get tokens from (authorization_servers of the resource metadata). Required with auth on.',
+    },
+    scopesSupported: { kind: 'list', default: null, doc: 'scopes_supported of the resource metadata (optional).' },
+    jwksUri: {
+      kind: 'string',
+      default: 'none',
+      doc: 'JWKS URL of the issuer: JWT access tokens are verified locally (cached keys, refetched on an unknown kid at most every 30 s). "none": no JWT verification.',
+    },
+    issuer: {
+      kind: 'string',
+      default: 'none',
+      doc: 'The iss every JWT must carry. "none": the authorization server, when exactly one is listed.',
+    },
+    audience: {
+      kind: 'list',
+      default: null,
+      doc: 'Accepted aud values of JWTs (one must match); unset: the resource. A token for another audience is refused.',
+    },
+    algorithms: {
+      kind: 'list',
+      default: null,
+      doc: 'Accepted JWT signature algorithms; unset: RS256, PS256, ES256, EdDSA. "none" is never accepted.',
+    },
+    clockToleranceSec: {
+      kind: 'integer',
+      min: 0,
+      max: 3600,
+      default: 30,
+      doc: 'Slack for exp and nbf (seconds) between clocks.',
+    },
+    introspectionUri: {
+      kind: 'string',
+      default: 'none',
+      doc: 'RFC 7662 token introspection endpoint for opaque tokens. "none": off.',
+    },
+    introspectionClientId: {
+      kind: 'string',
+      default: 'none',
+      doc: 'Client id this server authenticates to the introspection endpoint with (client_secret_basic).',
+    },
+    introspectionClientSecret: {
+      kind: 'string',
+      default: 'none',
+      doc: 'Client secret for the introspection endpoint (prefer the ERLMCP_AUTH_INTROSPECTION_CLIENT_SECRET variable to a file).',
+    },
+    apiKeys: {
+      kind: 'list',
+      default: null,
+      doc: 'Static API keys, stored hashed: "id:sha256hex" or "id:sha256hex:scope scope ..." (the hex SHA-256 of the key: erlmcp hash-key KEY). The id becomes the client id.',
+    },
+    principalKey: {
+      kind: 'enum',
+      values: ['clientId', 'subject'],
+      default: 'clientId',
+      doc: "What rate limits, sessions, tasks and requestState are keyed on: the token's client id (one limit per application) or its subject (per user); each falls back to the other.",
+    },
+    principalBuckets: {
+      kind: 'list',
+      default: null,
+      doc: 'Token buckets of their own for some principals: "PRINCIPAL_KEY=capacity/refillPerSec", e.g. "https://auth.example.com|ci-bot=5000/50000" (keys as /health and logs show them).',
+    },
+    protectMetrics: {
+      kind: 'boolean',
+      default: false,
+      doc: 'With auth on, /metrics needs a valid token too (/health, /ready, /live and the metadata stay open).',
+    },
+    allowAnonymous: {
+      kind: 'boolean',
+      default: false,
+      doc: 'Start without auth on a non-loopback server.host. Without it erlmcp serve refuses to: anyone who reaches the port would get every tool.',
+    },
+    tokenCacheEntries: {
+      kind: 'integer',
+      min: 1,
+      max: 10_000_000,
+      default: 10_000,
+      doc: 'Accepted tokens remembered, so a known token costs a lookup and no signature check.',
+    },
+    tokenCacheMaxAgeMs: ms(
+      1,
+      300_000,
+      'Longest an accepted token is trusted without being verified again (ms); never past its own exp.',
+    ),
+  },
   timeouts: {
     requestMs: ms(
       0,
@@ -378,6 +472,7 @@ export const SECTION_DOCS: { readonly [S in SectionName]: string } = {
   admission: 'Admission control: requests in flight per shard and in total.',
   breaker: 'The global circuit breaker over request outcomes.',
   mcp: 'MCP 2026-07-28 (stateless era): multi round-trip requestState, caching hints, subscriptions, the Tasks extension.',
+  auth: 'OAuth 2.1 resource server: bearer tokens (JWT with JWKS, introspection, API keys), limits and isolation per principal (docs/auth.md).',
   supervisor: 'Restart intensity of the supervision tree.',
   timeouts: 'Request deadlines.',
   logging: 'The process log.',

@@ -162,6 +162,49 @@ export interface McpConfig {
   readonly maxRunningTasks: number;
 }
 
+/**
+ * OAuth 2.1 resource server (docs/auth.md). Off while `resource` is "none"; on, every HTTP
+ * request to the MCP endpoint and every WebSocket upgrade needs `Authorization: Bearer`.
+ */
+export interface AuthConfig {
+  /** This server's resource identifier (RFC 8707/9728), e.g. "https://mcp.example.com/mcp"; "none": auth off. Default "none". */
+  readonly resource: string;
+  /** Issuer URLs of the authorization servers (RFC 9728 `authorization_servers`). Default unset. */
+  readonly authorizationServers: readonly string[] | null;
+  /** `scopes_supported` of the resource metadata. Default unset. */
+  readonly scopesSupported: readonly string[] | null;
+  /** JWKS URL for JWT access tokens; "none": no JWT verification. Default "none". */
+  readonly jwksUri: string;
+  /** The `iss` JWTs must carry; "none": the single authorization server. Default "none". */
+  readonly issuer: string;
+  /** Accepted `aud` values; unset: the resource. Default unset. */
+  readonly audience: readonly string[] | null;
+  /** Accepted JWT algorithms; unset: RS256, PS256, ES256, EdDSA. Default unset. */
+  readonly algorithms: readonly string[] | null;
+  /** Slack for `exp`/`nbf` in seconds. Default 30. */
+  readonly clockToleranceSec: number;
+  /** RFC 7662 introspection endpoint for opaque tokens; "none": off. Default "none". */
+  readonly introspectionUri: string;
+  /** Client id for introspection (client_secret_basic). Default "none". */
+  readonly introspectionClientId: string;
+  /** Client secret for introspection. Default "none". */
+  readonly introspectionClientSecret: string;
+  /** Static API keys as "id:sha256hex[:scope scope...]" (see `erlmcp hash-key`). Default unset. */
+  readonly apiKeys: readonly string[] | null;
+  /** What limits and isolation key on: the client id or the subject. Default "clientId". */
+  readonly principalKey: 'clientId' | 'subject';
+  /** Token buckets of their own as "PRINCIPAL_KEY=capacity/refillPerSec". Default unset. */
+  readonly principalBuckets: readonly string[] | null;
+  /** Require a token for /metrics too. Default false. */
+  readonly protectMetrics: boolean;
+  /** Serve on a non-loopback address without auth (refused otherwise). Default false. */
+  readonly allowAnonymous: boolean;
+  /** Accepted tokens remembered without verifying again. Default 10000. */
+  readonly tokenCacheEntries: number;
+  /** Longest an accepted token is trusted without verifying again, in ms. Default 300000. */
+  readonly tokenCacheMaxAgeMs: number;
+}
+
 /** Request deadlines. */
 export interface TimeoutsConfig {
   /** Deadline of one inbound MCP request in ms; 0 disables. Default 60000. */
@@ -208,6 +251,7 @@ export interface ErlmcpConfig {
   readonly admission: AdmissionConfig;
   readonly breaker: BreakerConfig;
   readonly mcp: McpConfig;
+  readonly auth: AuthConfig;
   readonly supervisor: SupervisorConfig;
   readonly timeouts: TimeoutsConfig;
   readonly logging: LoggingConfig;

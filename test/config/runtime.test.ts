@@ -68,7 +68,49 @@ describe('runtimeOptions', () => {
       tracing: { enabled: false, serviceName: 'erlmcp' },
       debug: { faultInjection: false },
       stdio: false,
+      auth: undefined,
+      allowAnonymous: false,
     });
+  });
+
+  it('maps the auth section to Authenticator options, API keys and principal buckets from their one-line forms', () => {
+    const hash = 'ab'.repeat(32);
+    const config = loadConfig({
+      env: {
+        ERLMCP_AUTH_RESOURCE: 'https://mcp.example.com/mcp',
+        ERLMCP_AUTH_AUTHORIZATION_SERVERS: 'https://auth.example.com',
+        ERLMCP_AUTH_JWKS_URI: 'https://auth.example.com/jwks',
+        ERLMCP_AUTH_API_KEYS: `ops:${hash}:mcp:tools admin,ci:${hash.toUpperCase()}`,
+        ERLMCP_AUTH_PRINCIPAL_BUCKETS: 'https://auth.example.com|ci-bot=5000/50000',
+        ERLMCP_AUTH_PROTECT_METRICS: 'true',
+      },
+    });
+    const rt = runtimeOptions(config);
+    expect(rt.auth).toEqual({
+      protectMetrics: true,
+      options: {
+        resource: 'https://mcp.example.com/mcp',
+        authorizationServers: ['https://auth.example.com'],
+        jwt: { jwksUri: 'https://auth.example.com/jwks', clockToleranceSec: 30 },
+        apiKeys: [
+          { id: 'ops', sha256: hash, scopes: ['mcp:tools', 'admin'] },
+          { id: 'ci', sha256: hash.toUpperCase() },
+        ],
+        principalKey: 'clientId',
+        cache: { maxEntries: 10000, maxAgeMs: 300000 },
+      },
+    });
+    expect(rt.gate.principalBuckets).toEqual({
+      'https://auth.example.com|ci-bot': { capacity: 5000, refillPerSec: 50000 },
+    });
+    expect(() =>
+      runtimeOptions(
+        loadConfig({ env: { ERLMCP_AUTH_RESOURCE: 'https://x/mcp', ERLMCP_AUTH_API_KEYS: 'ops:nothex' } }),
+      ),
+    ).toThrow(/auth.apiKeys entry "ops:nothex" must be/);
+    expect(() => runtimeOptions(loadConfig({ env: { ERLMCP_AUTH_PRINCIPAL_BUCKETS: 'bob=lots' } }))).toThrow(
+      /PRINCIPAL_KEY=capacity\/refillPerSec/,
+    );
   });
 
   it('carries set keys through, and disabled transports become false', () => {
