@@ -25,6 +25,7 @@ const PUBLIC_API = [
   'McpErrorCode',
   'McpServer',
   'MemoryTransport',
+  'NOTIFICATION_FLOOD_REASON',
   'OPERATION_BOUNDS_SECONDS',
   'OPERATION_METHODS',
   'OperationTimings',

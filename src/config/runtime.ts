@@ -56,6 +56,8 @@ export function runtimeOptions(config: ErlmcpConfig): RuntimeOptions {
       admission: { maxPerShard: config.admission.maxPerShard, maxGlobal: config.admission.maxGlobal },
       breaker: { ...config.breaker },
       overloadRetryMs: config.admission.overloadRetryMs,
+      floodDisconnectAfter: config.bucket.floodDisconnectAfter,
+      floodWindowMs: config.bucket.floodWindowMs,
     },
     shardsEnabled: config.shards.enabled,
     shardSet: {
