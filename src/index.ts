@@ -90,6 +90,7 @@ export type {
   RequestId,
 } from './mcp/jsonrpc.js';
 export { ErrorCode as McpErrorCode, isBackpressureCode, McpError } from './mcp/jsonrpc.js';
+export type { FloodRule, NotificationStats } from './mcp/notification-drops.js';
 export type { OperationDurationsSnapshot } from './mcp/operations.js';
 export { OPERATION_BOUNDS_SECONDS, OPERATION_METHODS } from './mcp/operations.js';
 export type { RequestOptions } from './mcp/peer.js';
@@ -148,8 +149,14 @@ export { listen } from './transports/listen.js';
 export { createMemoryTransportPair, MemoryTransport } from './transports/memory.js';
 export type { StdioClientOptions, StdioOptions, StdioServerOptions } from './transports/stdio.js';
 export { StdioClientTransport, StdioServerTransport } from './transports/stdio.js';
-export type { MessageExtra, Transport, TransportSendOptions } from './transports/transport.js';
+export type { DroppedNotification, MessageExtra, Transport, TransportSendOptions } from './transports/transport.js';
 export type { WebSocketClientOptions } from './transports/ws-client.js';
 export { WebSocketClientTransport } from './transports/ws-client.js';
 export type { WebSocketListenerOptions } from './transports/ws-server.js';
-export { MCP_SUBPROTOCOL, WebSocketListener, WebSocketServerTransport, WsCloseCode } from './transports/ws-server.js';
+export {
+  MCP_SUBPROTOCOL,
+  NOTIFICATION_FLOOD_REASON,
+  WebSocketListener,
+  WebSocketServerTransport,
+  WsCloseCode,
+} from './transports/ws-server.js';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 const PUBLIC_API = [
   'AdmissionControl',
   'AdmitCode',
+  'Authenticator',
   'CircuitBreaker',
   'ConfigError',
   'ConnectionLimiter',
@@ -25,6 +26,7 @@ const PUBLIC_API = [
   'McpErrorCode',
   'McpServer',
   'MemoryTransport',
+  'NOTIFICATION_FLOOD_REASON',
   'OPERATION_BOUNDS_SECONDS',
   'OPERATION_METHODS',
   'OperationTimings',
@@ -58,6 +60,7 @@ const PUBLIC_API = [
   'createObservability',
   'fdLimits',
   'hasErrorCode',
+  'hashApiKey',
   'isBackpressureCode',
   'listen',
   'loadConfig',

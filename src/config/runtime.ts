@@ -105,6 +105,8 @@ export function runtimeOptions(config: ErlmcpConfig): RuntimeOptions {
       ...(config.auth.principalBuckets === null
         ? {}
         : { principalBuckets: parsePrincipalBuckets(config.auth.principalBuckets) }),
+      floodDisconnectAfter: config.bucket.floodDisconnectAfter,
+      floodWindowMs: config.bucket.floodWindowMs,
     },
     shardsEnabled: config.shards.enabled,
     shardSet: {

@@ -194,6 +194,14 @@ export const SCHEMA: ConfigSchema = {
       default: 10_000,
       doc: "Tokens added to each session's bucket per second: its sustained request rate.",
     },
+    floodDisconnectAfter: {
+      kind: 'integer',
+      min: 0,
+      max: MAX_U32,
+      default: 1_000,
+      doc: 'Notifications cost a token too; past the bucket they are dropped. A sender with more than this many drops within floodWindowMs is disconnected (WebSocket 1008; HTTP 429 + Connection: close). 0: never.',
+    },
+    floodWindowMs: ms(1, 10_000, 'The window of floodDisconnectAfter (ms).'),
   },
   admission: {
     maxPerShard: {
@@ -468,7 +476,7 @@ export const SECTION_DOCS: { readonly [S in SectionName]: string } = {
   queue: "Each shard manager's bounded message queue.",
   shards: "The shard managers: one supervised manager per registry shard runs that shard's requests.",
   bucket:
-    'Rate limit (token bucket) per 2025 session or connection, and per client address for stateless 2026 requests; over it: -32010 with retryAfterMs.',
+    'Rate limit (token bucket) per 2025 session or connection, and per client address for stateless 2026 requests, paid by requests and notifications alike; over it: -32010 with retryAfterMs (a notification is dropped; over HTTP its POST gets 429).',
   admission: 'Admission control: requests in flight per shard and in total.',
   breaker: 'The global circuit breaker over request outcomes.',
   mcp: 'MCP 2026-07-28 (stateless era): multi round-trip requestState, caching hints, subscriptions, the Tasks extension.',

@@ -100,6 +100,10 @@ export interface BucketConfig {
   readonly capacity: number;
   /** Requests refilled per second. Default 10000. */
   readonly refillPerSec: number;
+  /** Notifications dropped (bucket empty) within floodWindowMs past which the sender is disconnected; 0 never. Default 1000. */
+  readonly floodDisconnectAfter: number;
+  /** The window of the flood rule, ms. Default 10000. */
+  readonly floodWindowMs: number;
 }
 
 /** Admission control (AdmissionOptions, GateOptions.overloadRetryMs). */

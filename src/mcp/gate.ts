@@ -1,11 +1,12 @@
 import { AdmissionControl, type AdmissionOptions } from '../core/admission.js';
 import { type BreakerOptions, CircuitBreaker } from '../core/breaker.js';
 import { type BucketOptions, TokenBuckets } from '../core/bucket.js';
-import { ErlmcpError } from '../core/errors.js';
+import { ErlmcpError, invalidArg } from '../core/errors.js';
 import type { OperationTimings } from '../core/op-timings.js';
 import { ShardedRegistry } from '../core/registry.js';
 import { AdmitCode, Router } from '../core/router.js';
 import { ErrorCode, McpError } from './jsonrpc.js';
+import { type FloodRule, NotificationDrops, type NotificationStats } from './notification-drops.js';
 import { createOperationTimings, type OperationDurationsSnapshot, operationDurations } from './operations.js';
 
 /** Limits every session's inbound requests pass through. Defaults are the seeds'. */
@@ -26,6 +27,16 @@ export interface GateOptions {
    * when the principal's first session or channel opens.
    */
   principalBuckets?: Readonly<Record<string, BucketOptions>>;
+  /**
+   * The flood rule: a sender with more than this many notifications dropped (its token bucket
+   * was empty) within {@link floodWindowMs} is disconnected (WebSocket close 1008; Streamable
+   * HTTP answers 429 with `Connection: close`). Default 1,000: one full default bucket's worth
+   * of drops, which a client only reaches by sending well beyond its refill rate for seconds;
+   * an honest burst loses a few. 0 disables the rule (drops are still counted).
+   */
+  floodDisconnectAfter?: number;
+  /** The window of the flood rule in ms (default 10,000, as the breaker's window). */
+  floodWindowMs?: number;
 }
 
 /** A session's place in the gate. */
@@ -75,6 +86,10 @@ export class Gate {
   /** Principal key -> the ticket its sessions share, and how many hold it. */
   readonly #principals = new Map<string, { ticket: GateTicket; refs: number }>();
   readonly #principalBuckets: Readonly<Record<string, BucketOptions>>;
+  /** The flood rule every session of this gate is judged by. */
+  readonly flood: FloodRule;
+  #dropped = 0;
+  #floods = 0;
 
   constructor(options: GateOptions = {}) {
     const shards = options.shards ?? 64;
@@ -102,6 +117,39 @@ export class Gate {
       new TokenBuckets(overrides[key]);
     }
     this.#principalBuckets = overrides;
+    const after = options.floodDisconnectAfter ?? 1_000;
+    if (!Number.isInteger(after) || after < 0)
+      throw invalidArg(`floodDisconnectAfter must be an integer >= 0, got ${String(after)}`);
+    const windowMs = options.floodWindowMs ?? 10_000;
+    if (!Number.isFinite(windowMs) || windowMs <= 0)
+      throw invalidArg(`floodWindowMs must be a positive number, got ${String(windowMs)}`);
+    this.flood = Object.freeze({ after, windowMs });
+  }
+
+  /**
+   * One inbound notification from `handle`: takes a token from the same bucket its requests
+   * use and returns true, or returns false (nothing taken) when the bucket is empty. One native
+   * call, and no admission slot or breaker trial: a notification has nothing to complete, and
+   * an open breaker or a full shard must not cost a client its cancellations.
+   */
+  admitNotification(handle: number): boolean {
+    return this.buckets.consume(handle, 1) >= 0;
+  }
+
+  /** The drop record of one session (created at its first dropped notification). */
+  notificationDrops(ticket: GateTicket): NotificationDrops {
+    return new NotificationDrops(this.buckets, ticket.handle, this.flood);
+  }
+
+  /** @internal Counts one dropped notification; `broke`: it broke the flood rule. */
+  countDrop(broke: boolean): void {
+    this.#dropped++;
+    if (broke) this.#floods++;
+  }
+
+  /** Notifications dropped and flood-rule breaks, all sessions so far. */
+  notificationStats(): NotificationStats {
+    return { dropped: this.#dropped, floods: this.#floods };
   }
 
   /** Registers a session id; ERR_ALREADY_REGISTERED when the id is taken. */

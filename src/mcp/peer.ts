@@ -86,6 +86,15 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
   }
 
   /**
+   * Decides whether an inbound notification is handled; false drops it (a notification cannot
+   * be answered with an error). Not asked for those the transport made itself
+   * (`extra.internal`). The default handles every one.
+   */
+  protected admitNotification(_notification: JsonRpcNotification): boolean {
+    return true;
+  }
+
+  /**
    * The result to put on the wire for a handler's return value (a subclass may decorate it,
    * e.g. with the 2026 era's `resultType`). Called once per successful request.
    */
@@ -281,7 +290,7 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
         this.#onRequest(message as JsonRpcRequest, extra);
         return;
       case Kind.NOTIFICATION:
-        this.#onNotification(message as JsonRpcNotification);
+        this.#onNotification(message as JsonRpcNotification, extra);
         return;
       case Kind.RESPONSE:
         this.#onResponse(message as JsonRpcResponse);
@@ -401,7 +410,9 @@ export abstract class Peer<C extends RequestContext = RequestContext> {
     for (const ctx of this.#inbound.values()) fn(ctx);
   }
 
-  #onNotification(n: JsonRpcNotification): void {
+  #onNotification(n: JsonRpcNotification, extra: MessageExtra | undefined): void {
+    if (extra?.internal !== true && !this.admitNotification(n)) return;
+    if (extra?.chargeOnly === true) return;
     if (n.method === 'notifications/cancelled') {
       const id = n.params?.requestId;
       if (typeof id !== 'string' && typeof id !== 'number') return;

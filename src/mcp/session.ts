@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ErlmcpError } from '../core/errors.js';
 import { AdmitCode } from '../core/router.js';
 import type { RequestTracer } from '../ops/tracing.js';
 import { QUEUE_FULL, type ShardSet } from '../shards/shard-set.js';
@@ -16,6 +17,7 @@ import {
   McpError,
   type RequestId,
 } from './jsonrpc.js';
+import type { NotificationDrops } from './notification-drops.js';
 import { operationIndex } from './operations.js';
 import { type MethodHandler, Peer } from './peer.js';
 import { ServerContext } from './server-context.js';
@@ -98,6 +100,8 @@ export class ServerSession extends Peer<ServerContext> {
   readonly #shards: ShardSet | undefined;
   /** Requests waiting in the shard queue: id -> cancelled while waiting. */
   readonly #queued = new Map<RequestId, boolean>();
+  /** Dropped notifications and the flood window; created at the first drop. */
+  #drops: NotificationDrops | undefined;
   readonly #boundNotify = (method: string, params: Record<string, unknown>, related: string | number) =>
     this.notify(method, params, related);
 
@@ -139,6 +143,11 @@ export class ServerSession extends Peer<ServerContext> {
 
   get clientCapabilities(): ClientCapabilities | undefined {
     return this.#clientCapabilities;
+  }
+
+  /** Inbound notifications dropped because this session's token bucket was empty. */
+  get notificationsDropped(): number {
+    return this.#drops?.total ?? 0;
   }
 
   /** The negotiated protocol version (after initialize). */
@@ -270,6 +279,32 @@ export class ServerSession extends Peer<ServerContext> {
     ctx.admissionReleased = true;
     ctx.longLived = true;
     this.#complete(ctx, true, true);
+  }
+
+  /**
+   * A notification costs one token of the session's bucket, like a request (one native call,
+   * no admission slot: nothing to complete). Past the bucket it is dropped and counted, the
+   * transport is told (HTTP answers 429; a flooding WebSocket is closed with 1008), and the
+   * first drop past the flood rule is reported through onerror as ERR_NOTIFICATION_FLOOD.
+   */
+  protected override admitNotification(_n: JsonRpcNotification): boolean {
+    const gate = this.#gate;
+    if (gate.admitNotification(this.ticket.handle)) return true;
+    this.#drops ??= gate.notificationDrops(this.ticket);
+    const drops = this.#drops;
+    const broke = drops.record(performance.now());
+    gate.countDrop(broke);
+    if (broke) {
+      const { after, windowMs } = gate.flood;
+      this.reportError(
+        new ErlmcpError(
+          'ERR_NOTIFICATION_FLOOD',
+          `session ${this.id}: more than ${after} notifications dropped by the rate limit within ${windowMs} ms`,
+        ),
+      );
+    }
+    this.transport?.notificationDropped?.(drops);
+    return false;
   }
 
   protected override handleNotification(n: JsonRpcNotification): void {

@@ -40,9 +40,11 @@ const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 /**
  * A prom-client Registry of its own (never the global one, so servers in one process do not
  * clash) with the process metrics and erlmcp's: sessions, connections, in-flight requests,
- * per-shard sessions and queue depth, messages by outcome, breaker state, restarts and the
- * per-method duration histogram. Every value is read in a `collect()` callback (or `get()`)
- * at scrape time from the native counters: nothing is recorded per message here.
+ * per-shard sessions and queue depth, messages by outcome, dropped notifications and flood
+ * disconnects, breaker state, restarts and the per-method duration histogram. Every value is
+ * read in a `collect()` callback (or `get()`) at scrape time from the native counters (the
+ * notification tallies are plain numbers the gate bumps on the drop path only): nothing is
+ * recorded per message here.
  */
 export function createMetricsRegistry(s: MetricsSources): Registry {
   const registry = new Registry();
@@ -158,6 +160,25 @@ export function createMetricsRegistry(s: MetricsSources): Registry {
       MESSAGE_OUTCOMES.forEach((outcome, i) => {
         this.inc({ outcome }, counts[i] as number);
       });
+    },
+  });
+  new Counter({
+    name: 'erlmcp_notifications_dropped_total',
+    help: "Inbound notifications dropped because the sender's token bucket was empty.",
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ reason: 'rate_limited' }, gate.notificationStats().dropped);
+    },
+  });
+  new Counter({
+    name: 'erlmcp_notification_floods_total',
+    help: 'Times a sender broke the flood rule (more than floodDisconnectAfter notifications dropped within floodWindowMs) and was disconnected.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(gate.notificationStats().floods);
     },
   });
   new Gauge({

@@ -13,8 +13,16 @@ import {
   Kind,
   type RequestId,
 } from '../mcp/jsonrpc.js';
+import { answerDropped } from './http-dropped.js';
 import { type SseHub, SseStream, type SseStreamOwner, sseEvent } from './sse.js';
-import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
+import {
+  closedError,
+  type DroppedNotification,
+  type MessageExtra,
+  SENT,
+  type Transport,
+  type TransportSendOptions,
+} from './transport.js';
 
 /** What a session needs from the listener that owns it. */
 export interface SessionHost {
@@ -95,6 +103,8 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
   #early: [unknown, MessageExtra][] | null = null;
   /** Who opened the session (auth on); every later request must be the same principal. */
   readonly principal: Principal | undefined;
+  /** Set by {@link notificationDropped} while a notification POST is being delivered. */
+  #dropped: DroppedNotification | undefined;
 
   /** @internal Created by the listener; `principal` is who opened it (when auth is on). */
   constructor(sessionId: string, host: SessionHost, principal?: Principal) {
@@ -180,7 +190,26 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
   acceptPost(req: IncomingMessage, res: ServerResponse, value: unknown, principal?: Principal): void {
     this.lastActive = Date.now();
     const kind = classify(value);
-    if (kind === Kind.NOTIFICATION || kind === Kind.RESPONSE) {
+    if (kind === Kind.NOTIFICATION) {
+      // Delivered first: the protocol layer decides synchronously whether it was admitted
+      // (202) or dropped by the session's rate limit (429, see notificationDropped). A
+      // throwing listener downstream still gets the POST answered: finally.
+      this.#dropped = undefined;
+      try {
+        this.#deliver(value, { requestInfo: { headers: req.headers }, principal: principal?.key, authInfo: principal });
+      } finally {
+        const dropped = this.#dropped;
+        this.#dropped = undefined;
+        if (dropped === undefined) {
+          res.writeHead(202, this.#acceptedHead);
+          res.end();
+        } else {
+          answerDropped(res, dropped, this.#acceptedHead);
+        }
+      }
+      return;
+    }
+    if (kind === Kind.RESPONSE) {
       res.writeHead(202, this.#acceptedHead);
       res.end();
     } else {
@@ -191,6 +220,11 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
       else this.#orphans.push(new Exchange(res, null));
     }
     this.#deliver(value, { requestInfo: { headers: req.headers }, principal: principal?.key, authInfo: principal });
+  }
+
+  /** The notification being delivered was dropped by the session's rate limit: its POST gets 429. */
+  notificationDropped(drop: DroppedNotification): void {
+    this.#dropped = drop;
   }
 
   /** @internal A GET for this session: opens the standalone stream and flushes the backlog. */

@@ -14,9 +14,17 @@ import {
   Kind,
   type RequestId,
 } from '../mcp/jsonrpc.js';
+import { answerDropped } from './http-dropped.js';
 import { retryAfterSeconds } from './http-session.js';
 import { type SseHub, SseStream, type SseStreamOwner, sseEvent } from './sse.js';
-import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
+import {
+  closedError,
+  type DroppedNotification,
+  type MessageExtra,
+  SENT,
+  type Transport,
+  type TransportSendOptions,
+} from './transport.js';
 
 /** What a channel needs from the listener that owns it. */
 export interface ChannelHost {
@@ -52,6 +60,11 @@ function onResponseClose(this: TaggedResponse): void {
 }
 
 const JSON_HEAD: OutgoingHttpHeaders = { 'content-type': 'application/json' };
+const EMPTY_HEAD: OutgoingHttpHeaders = {};
+/** A client's notifications/cancelled: charged to its bucket, otherwise ignored (see acceptPost). */
+const CHARGE_ONLY: MessageExtra = Object.freeze({ chargeOnly: true });
+/** The cancellation this channel derives from a closed stream: its own, never charged or dropped. */
+const INTERNAL: MessageExtra = Object.freeze({ internal: true });
 const SSE_HEAD: OutgoingHttpHeaders = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
@@ -112,6 +125,9 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
   #started = false;
   #early: [unknown, MessageExtra][] | null = null;
 
+  /** Set by {@link notificationDropped} while a notification POST is being delivered. */
+  #dropped: DroppedNotification | undefined;
+
   /**
    * @internal Created by the listener; `prefix` names the listener (`client:<n>:`); `principal`
    * is the authenticated client whose channel this is (undefined: the channel of an address).
@@ -146,21 +162,38 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
     this.lastActive = Date.now();
     const kind = classify(value);
     if (kind === Kind.NOTIFICATION) {
-      res.writeHead(202);
-      res.end();
       // Over Streamable HTTP, closing a request's stream is its cancellation (MCP 2026-07-28,
       // basic/patterns/cancellation.mdx; see exchangeClosed). A client's notifications/cancelled
       // names its own request id, which means nothing here: requests run under this channel's
-      // ids, and the channel is shared by every client at the address. Delivering it would
+      // ids, and the channel is shared by every client at the address. Acting on it would
       // cancel whichever request holds that number, maybe another client's. Servers may ignore
-      // cancellations of requests they do not know, so it is accepted and dropped.
-      if ((value as { method?: unknown }).method === 'notifications/cancelled') return;
-      this.#deliver(value, {
-        requestInfo: { headers: req.headers },
-        requestHeaders: req.headers,
-        principal: principal?.key,
-        authInfo: principal,
-      });
+      // cancellations of requests they do not know, so it is handed up charge-only: it costs
+      // the client a token (no free way to flood) and is otherwise ignored.
+      const extra: MessageExtra =
+        (value as { method?: unknown }).method === 'notifications/cancelled'
+          ? CHARGE_ONLY
+          : {
+              requestInfo: { headers: req.headers },
+              requestHeaders: req.headers,
+              principal: principal?.key,
+              authInfo: principal,
+            };
+      // Delivered first: the protocol layer decides synchronously whether it was admitted
+      // (202) or dropped by the client's rate limit (429, see notificationDropped). A throwing
+      // listener downstream still gets the POST answered: finally.
+      this.#dropped = undefined;
+      try {
+        this.#deliver(value, extra);
+      } finally {
+        const dropped = this.#dropped;
+        this.#dropped = undefined;
+        if (dropped === undefined) {
+          res.writeHead(202);
+          res.end();
+        } else {
+          answerDropped(res, dropped, EMPTY_HEAD);
+        }
+      }
       return;
     }
     if (kind !== Kind.REQUEST) {
@@ -220,6 +253,11 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
     this.onclose?.();
   }
 
+  /** The notification being delivered was dropped by the client's rate limit: its POST gets 429. */
+  notificationDropped(drop: DroppedNotification): void {
+    this.#dropped = drop;
+  }
+
   /** @internal True when nothing is in flight and the channel was quiet for `idleMs`. */
   isIdle(now: number, idleMs: number): boolean {
     return this.#exchanges.size === 0 && now - this.lastActive >= idleMs;
@@ -237,7 +275,7 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
         method: 'notifications/cancelled',
         params: { requestId: ex.id, reason: 'the client closed the stream' },
       },
-      {},
+      INTERNAL,
     );
   }
 

@@ -30,6 +30,29 @@ export interface MessageExtra {
    * A 2026 client needs it to tell a modern server's `404` + -32601 from a legacy answer.
    */
   httpStatus?: number;
+  /**
+   * Made by the transport itself, not sent by the peer (e.g. the cancellation a 2026 HTTP
+   * channel derives from a closed stream): never charged to the sender's token bucket, never
+   * dropped by it.
+   */
+  internal?: boolean;
+  /**
+   * Sent by the peer but meaningless here (a 2026 HTTP client's `notifications/cancelled`,
+   * whose id names no request of the channel): the protocol layer charges it to the sender's
+   * token bucket, so that it is no free way to flood, and otherwise ignores it.
+   */
+  chargeOnly?: boolean;
+}
+
+/**
+ * What the protocol layer tells a transport about an inbound notification it dropped because
+ * the sender's token bucket was empty (see {@link Transport.notificationDropped}).
+ */
+export interface DroppedNotification {
+  /** True once the sender broke the flood rule (too many drops within the window): disconnect it. */
+  readonly flooding: boolean;
+  /** Milliseconds until the sender's bucket holds a token again (costs a native call: ask only to answer with it). */
+  retryAfterMs(): number;
 }
 
 export interface TransportSendOptions {
@@ -94,6 +117,14 @@ export interface Transport {
    * by aborting it instead of sending `notifications/cancelled`. Unset on shared channels.
    */
   readonly hasPerRequestStream?: boolean;
+  /**
+   * Called by the protocol layer, synchronously inside `onmessage`, when the notification being
+   * delivered was dropped by the sender's rate limit (a notification cannot be answered with a
+   * JSON-RPC error). A transport that can tell the sender answers it here (Streamable HTTP:
+   * 429 + Retry-After instead of 202) and disconnects a flooding one (WebSocket: close 1008).
+   * Transports without it (stdio) drop silently; the drop is counted either way.
+   */
+  notificationDropped?(drop: DroppedNotification): void;
 }
 
 /**

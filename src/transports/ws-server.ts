@@ -7,7 +7,12 @@ import { HostOriginPolicy } from './http-guard.js';
 import { ConnectionLimiter } from './limiter.js';
 import { WebSocketServerTransport, WsCloseCode, type WsSessionHost } from './ws-session.js';
 
-export { SLOW_CONSUMER_REASON, WebSocketServerTransport, WsCloseCode } from './ws-session.js';
+export {
+  NOTIFICATION_FLOOD_REASON,
+  SLOW_CONSUMER_REASON,
+  WebSocketServerTransport,
+  WsCloseCode,
+} from './ws-session.js';
 
 /** The WebSocket subprotocol of MCP (the official SDK's client offers it). */
 export const MCP_SUBPROTOCOL = 'mcp';

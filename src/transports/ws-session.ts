@@ -5,7 +5,14 @@ import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/types.js';
 import { ErlmcpError } from '../core/errors.js';
 import { encodeMessage, type JsonRpcMessage, parseErrorResponse } from '../mcp/jsonrpc.js';
-import { closedError, type MessageExtra, SENT, type Transport, type TransportSendOptions } from './transport.js';
+import {
+  closedError,
+  type DroppedNotification,
+  type MessageExtra,
+  SENT,
+  type Transport,
+  type TransportSendOptions,
+} from './transport.js';
 
 /** WebSocket close codes erlmcp sends (RFC 6455 section 7.4.1). */
 export const WsCloseCode = {
@@ -14,7 +21,7 @@ export const WsCloseCode = {
   GOING_AWAY: 1001,
   /** Sent by ws itself: a text frame that is not valid UTF-8. */
   INVALID_PAYLOAD: 1007,
-  /** The peer does not read its responses (outbound buffer limit or stall). */
+  /** The peer does not read its responses (outbound buffer limit or stall), or floods notifications. */
   POLICY_VIOLATION: 1008,
   /** Sent by ws itself: a message over maxPayload. */
   MESSAGE_TOO_BIG: 1009,
@@ -24,6 +31,9 @@ export const WsCloseCode = {
 
 /** The close reason of a slow consumer. */
 export const SLOW_CONSUMER_REASON = 'slow consumer: outbound buffer limit exceeded';
+
+/** The close reason of a client that broke the flood rule (too many notifications over its rate limit). */
+export const NOTIFICATION_FLOOD_REASON = 'notification flood: too many notifications over the rate limit';
 
 /**
  * What a listener shares with all of its sessions (one object, not a copy per session).
@@ -131,6 +141,15 @@ export class WebSocketServerTransport implements Transport {
   close(): Promise<void> {
     this.closeWith(WsCloseCode.NORMAL, '');
     return this.#closed;
+  }
+
+  /**
+   * A notification of this peer was dropped by its rate limit: nothing to tell it (WebSocket has
+   * no per-message answer), unless it broke the flood rule: then it is closed with 1008.
+   * Messages still arriving are dropped unread while the close handshake runs.
+   */
+  notificationDropped(drop: DroppedNotification): void {
+    if (drop.flooding) this.closeWith(WsCloseCode.POLICY_VIOLATION, NOTIFICATION_FLOOD_REASON);
   }
 
   /** Bytes handed to the socket and not yet written to the kernel. */

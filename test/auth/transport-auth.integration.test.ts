@@ -181,8 +181,8 @@ describe('limits key on the principal', () => {
   });
 
   it("a principal's 2025 session and its 2026 requests draw on one bucket", async () => {
-    const h = await serve({ gate: { bucket: { capacity: 4, refillPerSec: 1 } } });
-    // initialize takes one token; notifications take none today.
+    const h = await serve({ gate: { bucket: { capacity: 5, refillPerSec: 1 } } });
+    // initialize and notifications/initialized take one token each.
     const sid = await open2025(h.port, 'alice');
     const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } };
     expect((await session2025(h.port, sid, 'alice', call)).status).toBe(200);

@@ -36,7 +36,7 @@ describe('DEFAULT_CONFIG', () => {
       registry: { shards: 64 },
       queue: { size: 10000, warnAt: 0.75, rejectAt: 0.95 },
       shards: { enabled: true },
-      bucket: { capacity: 1000, refillPerSec: 10000 },
+      bucket: { capacity: 1000, refillPerSec: 10000, floodDisconnectAfter: 1000, floodWindowMs: 10000 },
       admission: { maxPerShard: 10000, maxGlobal: 500000, overloadRetryMs: 100 },
       breaker: {
         policy: 'consecutive',

@@ -115,7 +115,7 @@ describe('unknown names', () => {
       'config key "bucket.maxGlobal" (from ./erlmcp.json) is unknown; did you mean "admission.maxGlobal"?',
     ]);
     expect(problemsOf({ bucket: { zzzzzz: 5 } })).toEqual([
-      'config key "bucket.zzzzzz" (from ./erlmcp.json) is unknown; bucket has capacity, refillPerSec',
+      'config key "bucket.zzzzzz" (from ./erlmcp.json) is unknown; bucket has capacity, refillPerSec, floodDisconnectAfter, floodWindowMs',
     ]);
   });
 

@@ -25,7 +25,7 @@ describe('loadConfig precedence: defaults < file < env < overrides', () => {
       overrides: { server: { port: 3000 } },
     });
     expect(config.server).toEqual({ ...DEFAULT_CONFIG.server, host: '0.0.0.0', port: 3000, maxConnections: 50 });
-    expect(config.bucket).toEqual({ capacity: 30, refillPerSec: 20 });
+    expect(config.bucket).toEqual({ capacity: 30, refillPerSec: 20, floodDisconnectAfter: 1000, floodWindowMs: 10000 });
     expect(config.admission).toEqual(DEFAULT_CONFIG.admission);
   });
 

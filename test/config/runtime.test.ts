@@ -23,6 +23,8 @@ describe('runtimeOptions', () => {
           successThreshold: 3,
         },
         overloadRetryMs: 100,
+        floodDisconnectAfter: 1000,
+        floodWindowMs: 10000,
       },
       shardsEnabled: true,
       shardSet: { queueCapacity: 10000, intensity: 5 * 64, periodMs: 60000 },

@@ -41,8 +41,8 @@ async function wsClient(url: string): Promise<McpClient> {
 
 describe('rate limiting through listen()', () => {
   it('WebSocket: the greedy session gets -32010 with retryAfterMs, the other is served', async () => {
-    const { listener, server } = await start({ gate: { bucket: { capacity: 3, refillPerSec: 1 } } });
-    const greedy = await wsClient(listener.url); // initialize took 1 token
+    const { listener, server } = await start({ gate: { bucket: { capacity: 4, refillPerSec: 1 } } });
+    const greedy = await wsClient(listener.url); // initialize and notifications/initialized took 1 token each
     const polite = await wsClient(listener.url);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => greedy.ping()));
     const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
@@ -61,7 +61,8 @@ describe('rate limiting through listen()', () => {
   });
 
   it('Streamable HTTP: 429 with Retry-After and the JSON-RPC error body', async () => {
-    const { listener } = await start({ gate: { bucket: { capacity: 2, refillPerSec: 1 } } });
+    // initialize, notifications/initialized and one ping: the second ping is over.
+    const { listener } = await start({ gate: { bucket: { capacity: 3, refillPerSec: 1 } } });
     const post = (body: unknown, sid?: string) =>
       fetch(listener.url, {
         method: 'POST',

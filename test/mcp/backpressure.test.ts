@@ -21,10 +21,10 @@ afterEach(async () => {
 
 describe('admission on every request', () => {
   it('a client over its token bucket gets RATE_LIMITED with retryAfterMs; other sessions are served', async () => {
-    const server = newServer({ gate: { bucket: { capacity: 5, refillPerSec: 1 } } });
+    const server = newServer({ gate: { bucket: { capacity: 6, refillPerSec: 1 } } });
     const greedy = await rawClient(server);
     const polite = await rawClient(server);
-    await greedy.initialize(); // 1 token
+    await greedy.initialize(); // 2 tokens: initialize and notifications/initialized
     await polite.initialize();
     for (let i = 0; i < 10; i++) greedy.send({ jsonrpc: '2.0', id: i, method: 'ping' });
     const answers = [];

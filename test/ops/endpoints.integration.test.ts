@@ -59,7 +59,8 @@ async function traffic(f: Fixture): Promise<void> {
   });
 }
 
-const TINY_BUCKET = { bucket: { capacity: 3, refillPerSec: 1 } };
+// initialize and notifications/initialized take a token each: 2 pings of 10 get through.
+const TINY_BUCKET = { bucket: { capacity: 4, refillPerSec: 1 } };
 
 describe('GET /health', () => {
   it('reports the exact fields, the deterministic values and the per-shard summary', async () => {
@@ -245,6 +246,10 @@ describe('GET /metrics', () => {
     }
     expect(sample(text, 'erlmcp_breaker_state')).toBe(0);
     expect(sample(text, 'erlmcp_breaker_opened_total')).toBe(0);
+    // Every notification (2 x notifications/initialized) was under the limit.
+    expect(sample(text, 'erlmcp_notifications_dropped_total{reason="rate_limited"}')).toBe(0);
+    expect(sample(text, 'erlmcp_notification_floods_total')).toBe(0);
+    expect(text).toContain('# TYPE erlmcp_notifications_dropped_total counter');
     expect(sample(text, 'erlmcp_supervisor_restarts_total{supervisor="shards"}')).toBe(0);
     expect(text).toContain('# TYPE erlmcp_messages_total counter');
     expect(text).toContain('# TYPE erlmcp_shard_queue_depth gauge');

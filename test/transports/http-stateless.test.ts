@@ -40,21 +40,27 @@ const meta = {
   'io.modelcontextprotocol/clientCapabilities': {},
 };
 
-async function channel(): Promise<{ t: StatelessHttpTransport; delivered: JsonRpcMessage[] }> {
+async function channel(): Promise<{
+  t: StatelessHttpTransport;
+  delivered: JsonRpcMessage[];
+  chargeOnly: JsonRpcMessage[];
+}> {
   const t = new StatelessHttpTransport('127.0.0.1', 'client:t:', {
     hub: new SseHub(0, 1 << 20),
     channelClosed: () => {},
     scopeChallenge: () => undefined,
   });
+  // What the protocol layer would act on, and what it would only charge to the client's bucket.
   const delivered: JsonRpcMessage[] = [];
-  t.onmessage = (m) => delivered.push(structuredClone(m));
+  const chargeOnly: JsonRpcMessage[] = [];
+  t.onmessage = (m, extra) => (extra?.chargeOnly ? chargeOnly : delivered).push(structuredClone(m));
   await t.start();
-  return { t, delivered };
+  return { t, delivered, chargeOnly };
 }
 
 describe('StatelessHttpTransport', () => {
   it("ignores a client's notifications/cancelled (its id names no request of the channel); closing the stream cancels", async () => {
-    const { t, delivered } = await channel();
+    const { t, delivered, chargeOnly } = await channel();
     // Two clients behind one address, each with its own request id 1.
     const a = post(t, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait', _meta: meta } });
     post(t, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'other', _meta: meta } });
@@ -68,6 +74,10 @@ describe('StatelessHttpTransport', () => {
     });
     expect(cancel.status).toBe(202);
     expect(delivered).toHaveLength(2);
+    // Handed up charge-only: it costs the client a token (no free flood) and is not acted on.
+    expect(chargeOnly).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2, reason: 'mine', _meta: meta } },
+    ]);
     // The 2026 way to cancel over HTTP: close the request's stream.
     a.emit('close');
     expect(delivered.slice(2)).toEqual([
