@@ -67,17 +67,18 @@ async function round(o) {
       ),
   );
   try {
-    const urls = [];
+    const targets = [];
     for (const s of servers) {
       const m = await s.waitFor(['ready', 'unavailable'], 20000);
       if (m.type === 'unavailable') throw new Error(`${s.label}: unavailable (${m.reason})`);
-      await probeStateless(m.url);
-      urls.push(m.url);
+      const args = m.wrkArgs ?? [];
+      await probeStateless(m.url, args[0]);
+      targets.push({ url: m.url, args });
     }
     const drive = (/** @type {number} */ seconds) =>
       Promise.all(
-        urls.map((url) =>
-          runWrk({ url, script: 'stateless.lua', connections: o.connections, threads: 1, seconds, cpu: '0' }),
+        targets.map(({ url, args }) =>
+          runWrk({ url, script: 'stateless.lua', args, connections: o.connections, threads: 1, seconds, cpu: '0' }),
         ),
       );
     const cpuNow = () =>

@@ -95,9 +95,9 @@ async function checkCall(url, headers, body, modern) {
 }
 
 /** Probes a server with the 2026-07-28 stateless echo call; throws the reason it fails. */
-export function probeStateless(url) {
+export function probeStateless(url, bearer) {
   const { headers, body } = statelessCall(1);
-  return checkCall(url, headers, body, true);
+  return checkCall(url, bearer === undefined ? headers : { ...headers, authorization: `Bearer ${bearer}` }, body, true);
 }
 
 /** Probes one open 2025 session with a tools/call echo; throws the reason it fails. */

@@ -4,7 +4,7 @@
 // same run, and per round as well as of the medians (a round's cases ran minutes apart at most).
 import { CONTENDED_PCT, STATELESS_SERVERS } from './stateless.mjs';
 
-const TARGETS = { vsCeiling: 0.9, vsSdk1: 10, vsSdk50: 40 };
+const TARGETS = { vsCeiling: 0.9, vsSdk1: 10, vsSdk50: 40, authVsOpen: 0.9 };
 
 /** ours ÷ theirs pairs printed as ratios (both must have run); `target` marks the checked ones. */
 const PAIRS = [
@@ -14,6 +14,8 @@ const PAIRS = [
   { a: 'ours-session', b: 'sdk2-1' },
   { a: 'ours-session', b: 'sdk2-50' },
   { a: 'ours-stateless', b: 'ours-session' },
+  // Authorization's cost: the same call with a cached JWT vs without auth.
+  { a: 'ours-stateless-auth', b: 'ours-stateless', target: TARGETS.authVsOpen },
   // Only when the opt-in case ran.
   { a: 'ours-stateless-50', b: 'sdk2-50-hoisted' },
   { a: 'ours-session', b: 'sdk2-50-hoisted' },
@@ -174,6 +176,12 @@ export function reportStateless(runs, opts) {
       find('ours-stateless-50', n),
       find('sdk2-50', n),
       TARGETS.vsSdk50,
+    );
+    check(
+      `${n} conns: ours-stateless-auth >= ${TARGETS.authVsOpen}x ours-stateless`,
+      find('ours-stateless-auth', n),
+      ours,
+      TARGETS.authVsOpen,
     );
   }
 

@@ -57,5 +57,6 @@ if (handle) {
       process.exit(0);
     }
   });
-  send({ type: 'ready', url: h.url, pid: process.pid });
+  // wrkArgs: what the case's wrk script needs from this server (e.g. a bearer token it issued).
+  send({ type: 'ready', url: h.url, pid: process.pid, wrkArgs: /** @type {any} */ (h).wrkArgs ?? [] });
 }

@@ -44,6 +44,11 @@ export const STATELESS_SERVERS = {
     mode: 'stateless',
     what: 'erlmcp listen(), 2026-07-28 stateless, 50 tools',
   },
+  'ours-stateless-auth': {
+    module: 'ours-stateless-auth',
+    mode: 'stateless',
+    what: 'erlmcp listen(), 2026-07-28 stateless, 1 tool, JWT bearer token (Authenticator, verdict cached)',
+  },
   'ours-session': {
     module: 'ours-stateless',
     mode: 'session',
@@ -58,6 +63,7 @@ export const DEFAULT_STATELESS_SERVERS = [
   'sdk2-50',
   'ours-stateless',
   'ours-stateless-50',
+  'ours-stateless-auth',
   'ours-session',
 ];
 
@@ -128,7 +134,9 @@ async function runCase(c, o, warmSec, durSec, log) {
         args = [SESSION_VERSION, ...ids];
         out.sessions = ids.length;
       } else {
-        await probeStateless(url);
+        // A server that issued a token (ours-stateless-auth) names it in wrkArgs: probe and drive with it.
+        args = first.wrkArgs ?? [];
+        await probeStateless(url, args[0]);
       }
     } catch (err) {
       return unavailable(out, /** @type {Error} */ (err).message, label, log);

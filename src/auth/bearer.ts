@@ -47,17 +47,27 @@ function failed(description: string): BearerResult {
  *   token is ASCII, so characters are bytes.
  */
 export function readBearer(req: RawHeadersSource, maxTokenBytes: number = DEFAULT_MAX_TOKEN_BYTES): BearerResult {
+  const value = authorizationValue(req);
+  if (value === null) return DUPLICATE;
+  if (value === undefined) return MISSING;
+  return parseAuthorization(value, maxTokenBytes);
+}
+
+/**
+ * The one `Authorization` header value of a request: undefined when there is none, null when
+ * there are several (node keeps only the first in `req.headers`, so the raw list is read).
+ */
+export function authorizationValue(req: RawHeadersSource): string | undefined | null {
   const raw = req.rawHeaders;
   let value: string | undefined;
   for (let i = 0; i < raw.length - 1; i += 2) {
     const name = raw[i] as string;
     // Length first: almost every header is rejected without lowercasing its name.
     if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
-    if (value !== undefined) return DUPLICATE;
+    if (value !== undefined) return null;
     value = raw[i + 1] as string;
   }
-  if (value === undefined) return MISSING;
-  return parseAuthorization(value, maxTokenBytes);
+  return value;
 }
 
 /** Parses one `Authorization` header value as `Bearer <b64token>`. */

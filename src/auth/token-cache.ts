@@ -53,9 +53,17 @@ export class TokenCache {
 
   /** The cached verdict for `token`, or undefined (never cached, evicted or expired). */
   get(token: string, now: number = Date.now()): AuthOutcome | undefined {
+    return this.entry(token, now)?.outcome;
+  }
+
+  /** Like {@link get}, with the time (ms since the epoch) until which the verdict holds. */
+  entry(
+    token: string,
+    now: number = Date.now(),
+  ): { readonly outcome: AuthOutcome; readonly until: number } | undefined {
     const hit = this.#accepted.get(token) ?? this.#refused.get(token);
     if (hit === undefined) return undefined;
-    if (now < hit.until) return hit.outcome;
+    if (now < hit.until) return hit;
     if (!this.#accepted.delete(token)) this.#refused.delete(token);
     return undefined;
   }

@@ -83,6 +83,26 @@ describe('Authenticator', () => {
     expect(uncached.authenticate(bearerRequest(token))).toBeInstanceOf(Promise);
   });
 
+  it('the last accepted header is remembered, but never past its verdict, for another header, or for two headers', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const a = make({ cache: { maxAgeMs: 60_000 } });
+    const t1 = await issuer.sign(key, { client_id: 'one' });
+    const t2 = await issuer.sign(key, { client_id: 'two' });
+    const one = (await a.authenticate(bearerRequest(t1))) as AuthOutcome;
+    const two = (await a.authenticate(bearerRequest(t2))) as AuthOutcome;
+    // Alternating headers: each answered with its own principal (the memo holds one).
+    for (let i = 0; i < 3; i++) {
+      expect(a.authenticate(bearerRequest(t1))).toBe(one);
+      expect(a.authenticate(bearerRequest(t2))).toBe(two);
+    }
+    // The same value twice in one request is still two headers: 400, not the remembered verdict.
+    const dup = a.authenticate(rawRequest('Authorization', `Bearer ${t2}`, 'Authorization', `Bearer ${t2}`));
+    expect(dup).toMatchObject({ ok: false, failure: { status: 400, error: 'invalid_request' } });
+    // Past maxAge the verdict is gone: verified again (a Promise), not remembered.
+    vi.setSystemTime(Date.now() + 61_000);
+    expect(a.authenticate(bearerRequest(t2))).toBeInstanceOf(Promise);
+  });
+
   it('concurrent first requests with one token share one verification', async () => {
     const a = make();
     const token = await issuer.sign(key);

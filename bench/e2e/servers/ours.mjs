@@ -23,8 +23,9 @@ export async function loadErlmcp() {
  * @param {any} erlmcp @param {string} transport @param {object} serverOptions
  * @param {() => Promise<unknown>} [onClose]
  * @param {{ name: string, description: string, inputSchema: object }[]} [extraTools]
+ * @param {object} [listenOptions] more `listen()` options (e.g. `{ auth }`)
  */
-export async function serve(erlmcp, transport, serverOptions, onClose, extraTools = []) {
+export async function serve(erlmcp, transport, serverOptions, onClose, extraTools = [], listenOptions = {}) {
   const server = new erlmcp.McpServer({ name: 'bench', version: '1.0.0' }, serverOptions);
   server.registerTool(
     'echo',
@@ -39,7 +40,7 @@ export async function serve(erlmcp, transport, serverOptions, onClose, extraTool
       content: [{ type: 'text', text: 'ok' }],
     }));
   }
-  const listener = await erlmcp.listen(server, { host: '127.0.0.1', port: 0, maxConnections: 20000 });
+  const listener = await erlmcp.listen(server, { host: '127.0.0.1', port: 0, maxConnections: 20000, ...listenOptions });
   const base = `127.0.0.1:${listener.port}/mcp`;
   return {
     url: transport === 'ws' ? `ws://${base}` : `http://${base}`,
