@@ -56,6 +56,7 @@ const PUBLIC_API = [
   'closeableChild',
   'createMemoryTransportPair',
   'createObservability',
+  'defaultMaxRawConnections',
   'fdLimits',
   'hasErrorCode',
   'isBackpressureCode',
