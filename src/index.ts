@@ -138,6 +138,12 @@ export type { StrategyName } from './supervision/strategies/strategy.js';
 export type { ChildCounts, ChildInfo, SupervisorOptions, SupervisorState } from './supervision/supervisor.js';
 export { Supervisor, SupervisorShutdownError } from './supervision/supervisor.js';
 export type { ClientAuthOption, TokenProvider, TokenRequest } from './transports/client-auth.js';
+export type {
+  ConnectionCloses,
+  ConnectionGuardOptions,
+  ConnectionStats,
+} from './transports/conn-guard.js';
+export { defaultMaxRawConnections } from './transports/conn-guard.js';
 export type { StreamableHttpClientOptions } from './transports/http-client.js';
 export { HttpStatusError, StreamableHttpClientTransport } from './transports/http-client.js';
 export type { StreamableHttpListenerOptions } from './transports/http-server.js';

@@ -58,6 +58,7 @@ const PUBLIC_API = [
   'closeableChild',
   'createMemoryTransportPair',
   'createObservability',
+  'defaultMaxRawConnections',
   'fdLimits',
   'hasErrorCode',
   'hashApiKey',

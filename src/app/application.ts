@@ -135,6 +135,7 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
           shards: o.shards,
           readings,
           limiter: () => listener?.limiter,
+          connections: () => listener?.connectionStats(),
           restarts,
           ready: () => ready,
           faultInjection: o.observability.faultInjection ?? false,

@@ -29,6 +29,7 @@ function atMost(r: Resolution, low: string, high: string, why: string): void {
 
 /** Checks between keys, run on the merged values (each key's own range is already checked). */
 export function crossCheck(r: Resolution): void {
+  atMost(r, 'server.headersTimeoutMs', 'server.bodyTimeoutMs', ': the body deadline counts from the same first byte');
   atMost(r, 'queue.warnAt', 'queue.rejectAt', '');
   atMost(r, 'admission.maxPerShard', 'admission.maxGlobal', '');
   atMost(r, 'breaker.successThreshold', 'breaker.halfOpenMaxCalls', ': the breaker could never close again');

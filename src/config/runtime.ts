@@ -121,6 +121,13 @@ export function runtimeOptions(config: ErlmcpConfig): RuntimeOptions {
       port: server.port,
       path: server.path,
       maxConnections: server.maxConnections,
+      connections: {
+        headersTimeoutMs: server.headersTimeoutMs,
+        bodyTimeoutMs: server.bodyTimeoutMs,
+        idleTimeoutMs: server.idleTimeoutMs,
+        // JSON has no "derive it": 0 stands for the default of the open-file limit.
+        maxRawConnections: server.maxRawConnections === 0 ? undefined : server.maxRawConnections,
+      },
       websocket: ws.enabled && {
         maxPayload: ws.maxPayload,
         keepAliveMs: ws.keepAliveMs,

@@ -45,6 +45,28 @@ export const SCHEMA: ConfigSchema = {
       default: 15_000,
       doc: 'WebSocket connections + Streamable HTTP sessions held at once; beyond it new ones get 503.',
     },
+    headersTimeoutMs: ms(
+      1,
+      5_000,
+      'Request headers must be complete within this many ms of their first byte (for the first request of a connection: of it opening); otherwise 408, or a plain close when the connection sent nothing. WebSocket upgrade requests included.',
+    ),
+    bodyTimeoutMs: ms(
+      1,
+      30_000,
+      'A whole request, body included, must be received within this many ms of its first byte; otherwise 408. Responses are not limited (SSE streams stay open while they flow). At least headersTimeoutMs.',
+    ),
+    idleTimeoutMs: ms(
+      1,
+      5_000,
+      'A keep-alive connection that starts no new request this many ms after a response is closed (node adds 1 s of grace).',
+    ),
+    maxRawConnections: {
+      kind: 'integer',
+      min: 0,
+      max: 10_000_000,
+      default: 0,
+      doc: 'TCP connections open at once (requests, SSE streams, WebSockets, idle keep-alive); beyond it new sockets are closed on accept. 0: the open-file limit minus 10 % headroom (64..1,024 descriptors), read when the server starts.',
+    },
     shutdownMs: {
       kind: 'integer',
       min: 0,

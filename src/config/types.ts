@@ -20,6 +20,14 @@ export interface ServerConfig {
   readonly path: string;
   /** WebSocket connections + HTTP sessions held at once. Default 15000. */
   readonly maxConnections: number;
+  /** Request headers must be complete within this many ms of their first byte (or of the connection opening). Default 5000. */
+  readonly headersTimeoutMs: number;
+  /** A whole request, body included, must be received within this many ms of its first byte. Default 30000. */
+  readonly bodyTimeoutMs: number;
+  /** A keep-alive connection with no new request for this many ms after a response is closed. Default 5000. */
+  readonly idleTimeoutMs: number;
+  /** TCP connections open at once; 0 derives it from the open-file limit. Default 0. */
+  readonly maxRawConnections: number;
   /** How long in-flight requests may finish on shutdown, in ms. Default 5000. */
   readonly shutdownMs: number;
   /** Serve one client over stdin/stdout instead of the network. Default false. */

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { ControlReadings } from '../app/control-plane.js';
 import type { Gate } from '../mcp/gate.js';
 import type { ShardSet } from '../shards/shard-set.js';
+import type { ConnectionStats } from '../transports/conn-guard.js';
 import type { ConnectionLimiter } from '../transports/limiter.js';
 import { crashShard } from './crash-shard.js';
 import { healthHttpStatus, healthReport, type McpCounts } from './health.js';
@@ -21,6 +22,8 @@ export interface ObservabilityOptions {
   readings: ControlReadings;
   /** The listener's connection limiter; undefined while there is none (connections 0). */
   limiter: () => ConnectionLimiter | undefined;
+  /** The listener's raw TCP connection counts (`() => listener?.connectionStats()`); no such metrics without. */
+  connections?: () => ConnectionStats | undefined;
   /**
    * Counts restarts by supervisor (default: a new one, reachable as `Observability.restarts`).
    * Call its `watch(supervisor)` for every supervisor of the tree as it is created.
@@ -78,6 +81,7 @@ export function createObservability(o: ObservabilityOptions): Observability {
     gate: o.gate,
     shards: o.shards,
     limiter: o.limiter,
+    connections: o.connections,
     restarts,
     operationDurations: o.operationDurations ?? (() => o.gate.operationDurations()),
     counts: o.counts,

@@ -2,6 +2,7 @@ import { Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { Gate } from '../mcp/gate.js';
 import type { OperationDurationsSnapshot } from '../mcp/operations.js';
 import type { ShardSet } from '../shards/shard-set.js';
+import type { ConnectionCloses, ConnectionStats } from '../transports/conn-guard.js';
 import type { ConnectionLimiter } from '../transports/limiter.js';
 import type { McpCounts } from './health.js';
 import { operationDurationMetric } from './operation-histogram.js';
@@ -17,6 +18,8 @@ export interface MetricsSources {
   shards?: ShardSet;
   /** The listener's connection limiter (undefined while there is no listener). */
   limiter: () => ConnectionLimiter | undefined;
+  /** The listener's raw TCP connection counts (`listener.connectionStats()`; no such series without). */
+  connections?: () => ConnectionStats | undefined;
   /** Restarts by supervisor. */
   restarts: RestartCounter;
   /** The native per-method durations (no histogram series without). */
@@ -34,6 +37,14 @@ export const MESSAGE_OUTCOMES = [
   'global_overloaded',
   'circuit_open',
 ] as const;
+
+/** The reasons of `erlmcp_http_connections_closed_total`, in exposition order, with their stats field. */
+export const CONNECTION_CLOSE_REASONS: readonly (readonly [string, keyof ConnectionCloses])[] = [
+  ['headers_timeout', 'headersTimeout'],
+  ['body_timeout', 'bodyTimeout'],
+  ['idle_timeout', 'idleTimeout'],
+  ['over_limit', 'overLimit'],
+];
 
 const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
@@ -104,6 +115,28 @@ export function createMetricsRegistry(s: MetricsSources): Registry {
       this.inc(s.limiter()?.refused ?? 0);
     },
   });
+  const connections = s.connections;
+  if (connections) {
+    new Gauge({
+      name: 'erlmcp_tcp_connections',
+      help: 'TCP connections open on the listening port (requests, SSE streams, WebSockets, idle keep-alive).',
+      registers,
+      collect() {
+        this.set(connections()?.open ?? 0);
+      },
+    });
+    new Counter({
+      name: 'erlmcp_http_connections_closed_total',
+      help: 'Connections closed by the server: request headers or body not received in time, keep-alive idle, or over maxRawConnections on accept.',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const closed = connections()?.closed;
+        this.reset();
+        for (const [reason, field] of CONNECTION_CLOSE_REASONS) this.inc({ reason }, closed?.[field] ?? 0);
+      },
+    });
+  }
   new Gauge({
     name: 'erlmcp_inflight',
     help: 'Requests admitted and not yet finished (queued or running), all shards.',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RequestAuthenticator } from '../auth/types.js';
 import type { McpServer } from '../mcp/server.js';
+import { ConnectionGuard, type ConnectionGuardOptions, type ConnectionStats } from './conn-guard.js';
 import { StreamableHttpListener, type StreamableHttpListenerOptions } from './http-server.js';
 import { ConnectionLimiter } from './limiter.js';
 import type { Transport } from './transport.js';
@@ -18,6 +19,12 @@ export interface ListenOptions {
   path?: string;
   /** WebSocket connections + Streamable HTTP sessions held at once; beyond it 503 (default 15,000). */
   maxConnections?: number;
+  /**
+   * Deadlines on receiving requests (headers 5 s, whole request 30 s, keep-alive idle 5 s)
+   * and the raw TCP connection limit (default: from the open-file limit): see
+   * {@link ConnectionGuardOptions}. Responses and upgraded WebSockets are never cut by them.
+   */
+  connections?: ConnectionGuardOptions;
   /** WebSocket options (path and limiter come from above), or false to serve no WebSocket. */
   websocket?: false | Omit<WebSocketListenerOptions, 'onconnection' | 'path' | 'limiter'>;
   /** Streamable HTTP options (path and limiter come from above), or false to serve no HTTP transport. */
@@ -46,6 +53,8 @@ export interface Listener {
   readonly limiter: ConnectionLimiter;
   /** The underlying node:http server (add your own routes with its 'request' event). */
   readonly server: Server;
+  /** Raw TCP connections open, the raw limit, and the connections closed by deadline or limit. */
+  connectionStats(): ConnectionStats;
   /**
    * Stops taking new connections and sessions (503); open sessions keep being served. The
    * first step of a graceful shutdown, before `McpServer.shutdown()` and {@link close}.
@@ -63,6 +72,8 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/mcp';
   const limiter = new ConnectionLimiter(options.maxConnections ?? 15_000);
+  // Before anything with timers is built: its options may throw.
+  const guard = new ConnectionGuard(options.connections);
   let accepting = true;
 
   // A transport the server cannot take (its start failed) is closed: the client sees its
@@ -89,7 +100,7 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
   const auth = options.auth;
 
   const routes = options.routes;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer(guard.serverOptions(), (req: IncomingMessage, res: ServerResponse) => {
     if (routes?.(req, res)) return;
     if (auth?.serveMetadata?.(req, res)) return;
     if (!accepting && req.headers['mcp-session-id'] === undefined) {
@@ -109,6 +120,7 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
     }
     wsListener.handleUpgrade(req, socket, head);
   });
+  guard.attach(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -127,6 +139,7 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
     port,
     limiter,
     server,
+    connectionStats: () => guard.stats(),
     async stopAccepting() {
       accepting = false;
       // Stop listening; keep-alive connections and WebSockets stay open for their sessions.

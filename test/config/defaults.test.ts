@@ -4,12 +4,24 @@ import { RingQueue } from '../../src/core/ring.js';
 import { Gate } from '../../src/mcp/gate.js';
 import { DEFAULT_SHUTDOWN_MS } from '../../src/supervision/child.js';
 import { DEFAULT_INTENSITY, DEFAULT_PERIOD_MS } from '../../src/supervision/intensity.js';
+import { ConnectionGuard, defaultMaxRawConnections } from '../../src/transports/conn-guard.js';
 import { ConnectionLimiter } from '../../src/transports/limiter.js';
 
 describe('DEFAULT_CONFIG', () => {
   it('holds the seeds’ defaults for every key', () => {
     expect(DEFAULT_CONFIG).toEqual({
-      server: { host: '127.0.0.1', port: 9999, path: '/mcp', maxConnections: 15000, shutdownMs: 5000, stdio: false },
+      server: {
+        host: '127.0.0.1',
+        port: 9999,
+        path: '/mcp',
+        maxConnections: 15000,
+        headersTimeoutMs: 5000,
+        bodyTimeoutMs: 30000,
+        idleTimeoutMs: 5000,
+        maxRawConnections: 0,
+        shutdownMs: 5000,
+        stdio: false,
+      },
       websocket: {
         enabled: true,
         maxPayload: 4194304,
@@ -104,6 +116,12 @@ describe('DEFAULT_CONFIG', () => {
     expect(admission.maxGlobal).toBe(DEFAULT_CONFIG.admission.maxGlobal);
     expect(new RingQueue().capacity).toBe(DEFAULT_CONFIG.queue.size);
     expect(new ConnectionLimiter().max).toBe(DEFAULT_CONFIG.server.maxConnections);
+    const guard = new ConnectionGuard();
+    expect(guard.headersTimeoutMs).toBe(DEFAULT_CONFIG.server.headersTimeoutMs);
+    expect(guard.bodyTimeoutMs).toBe(DEFAULT_CONFIG.server.bodyTimeoutMs);
+    expect(guard.idleTimeoutMs).toBe(DEFAULT_CONFIG.server.idleTimeoutMs);
+    // 0 in the config is "derive it", which is what the guard does without the option.
+    expect(guard.maxRawConnections).toBe(defaultMaxRawConnections());
     expect(DEFAULT_INTENSITY).toBe(DEFAULT_CONFIG.supervisor.intensity);
     expect(DEFAULT_PERIOD_MS).toBe(DEFAULT_CONFIG.supervisor.periodMs);
     expect(DEFAULT_SHUTDOWN_MS).toBe(DEFAULT_CONFIG.supervisor.childShutdownMs);

@@ -160,6 +160,12 @@ describe('checks between keys', () => {
     ]);
   });
 
+  it('keeps the headers deadline within the body deadline (both count from the first byte)', () => {
+    expect(problemsOf({ server: { headersTimeoutMs: 40_000 } })).toEqual([
+      'config key "server.headersTimeoutMs" (from ./erlmcp.json) must be <= server.bodyTimeoutMs, which is 30000 (default): the body deadline counts from the same first byte, got 40000',
+    ]);
+  });
+
   it('refuses a network server with both transports disabled', () => {
     expect(
       configError(

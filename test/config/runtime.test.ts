@@ -34,6 +34,12 @@ describe('runtimeOptions', () => {
         port: 9999,
         path: '/mcp',
         maxConnections: 15000,
+        connections: {
+          headersTimeoutMs: 5000,
+          bodyTimeoutMs: 30000,
+          idleTimeoutMs: 5000,
+          maxRawConnections: undefined,
+        },
         websocket: {
           maxPayload: 4194304,
           keepAliveMs: 30000,
@@ -129,6 +135,10 @@ describe('runtimeOptions', () => {
           ERLMCP_LOG_LEVEL: 'warn',
           ERLMCP_SHARDS_ENABLED: '0',
           ERLMCP_SERVER_STDIO: '1',
+          ERLMCP_SERVER_HEADERS_TIMEOUT_MS: '2000',
+          ERLMCP_SERVER_BODY_TIMEOUT_MS: '9000',
+          ERLMCP_SERVER_IDLE_TIMEOUT_MS: '1500',
+          ERLMCP_SERVER_MAX_RAW_CONNECTIONS: '500',
         },
         overrides: { server: { shutdownMs: 0, port: 0 }, queue: { size: 64, warnAt: 0.5, rejectAt: 0.9 } },
       }),
@@ -140,6 +150,12 @@ describe('runtimeOptions', () => {
     expect(rt.listen.websocket).toBe(false);
     expect(rt.listen.http).toMatchObject({ allowedHosts: ['mcp.example.com'] });
     expect(rt.listen.port).toBe(0);
+    expect(rt.listen.connections).toEqual({
+      headersTimeoutMs: 2000,
+      bodyTimeoutMs: 9000,
+      idleTimeoutMs: 1500,
+      maxRawConnections: 500,
+    });
     expect(rt.application).toEqual({ shutdownMs: 0, controlPeriodMs: 250 });
     expect(rt.logLevel).toBe('warn');
     expect(rt.shardsEnabled).toBe(false);

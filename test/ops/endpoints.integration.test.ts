@@ -233,6 +233,11 @@ describe('GET /metrics', () => {
     expect(sample(text, 'erlmcp_sessions')).toBe(2);
     expect(sample(text, 'erlmcp_connections')).toBe(2);
     expect(sample(text, 'erlmcp_connections_refused_total')).toBe(0);
+    // At least the scrape's own socket; the clients' keep-alive sockets come and go.
+    expect(sample(text, 'erlmcp_tcp_connections')).toBeGreaterThanOrEqual(1);
+    for (const reason of ['headers_timeout', 'body_timeout', 'idle_timeout', 'over_limit']) {
+      expect(sample(text, `erlmcp_http_connections_closed_total{reason="${reason}"}`)).toBe(0);
+    }
     expect(sample(text, 'erlmcp_inflight')).toBe(0);
     const expected = { ok: 5, failed: 1, rate_limited: 8, shard_overloaded: 0, global_overloaded: 0, circuit_open: 0 };
     for (const [outcome, n] of Object.entries(expected)) {

@@ -62,6 +62,7 @@ export async function startFixture(o: FixtureOptions = {}): Promise<Fixture> {
     shards,
     readings,
     limiter: () => listener?.limiter,
+    connections: () => listener?.connectionStats(),
     ready: () => ready,
     faultInjection: o.faultInjection,
     operationDurations: o.operationDurations,
