@@ -39,3 +39,25 @@ export function checkScopes(what: string, required: readonly string[] | undefine
     }
   }
 }
+
+/**
+ * What a caller may see of a list when lists hide what it may not use: `visible(scopes)` is
+ * true for an entry the caller holds every scope of, and `key` names that view for the list
+ * page cache (callers with the same scopes share pages).
+ */
+export interface ScopeView {
+  readonly key: string;
+  visible(required: readonly string[] | undefined): boolean;
+}
+
+/** Everything is visible: auth off, hiding off, or an anonymous caller. */
+export const FULL_VIEW: ScopeView = Object.freeze({ key: '', visible: () => true });
+
+/** The view of a caller holding `granted`. */
+export function scopeView(granted: readonly string[]): ScopeView {
+  const set = new Set(granted);
+  return {
+    key: `|${[...set].sort().join(' ')}`,
+    visible: (required) => required === undefined || required.every((s) => set.has(s)),
+  };
+}

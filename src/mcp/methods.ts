@@ -6,6 +6,7 @@
  * and how resource-not-found is spelled (-32002 in 2025, -32602 in 2026).
  */
 
+import { FULL_VIEW, type ScopeView, scopeView } from '../auth/scope-check.js';
 import { PageCache } from './era/page-cache.js';
 import type { ResultShaper } from './era/results.js';
 import { complete } from './features/completion.js';
@@ -31,6 +32,8 @@ export interface MethodParts {
   readonly shaper: ResultShaper;
   readonly pageSize: number;
   readonly hints: { readonly lists: CacheHints; readonly read: CacheHints };
+  /** Lists leave out what the caller's scopes do not allow it to use (McpServerOptions.hideUnauthorized). */
+  readonly hideUnauthorized: boolean;
   /** The cached `server/discover` result. */
   discover(): RawResult;
   /** The Tasks extension, when the server serves it. */
@@ -83,27 +86,43 @@ export function methodTables(parts: MethodParts, pages: ListPages): { session: T
   const { tools: t, resources: r, prompts: p, input, shaper, hints } = parts;
   const size = parts.pageSize;
 
-  // A list page, serialized once per change; a 2026 page carries resultType and cache hints.
+  // What the caller may see: everything, or (hideUnauthorized, with auth) what its scopes allow.
+  const viewOf = (ctx: ServerContext): ScopeView => {
+    const auth = parts.hideUnauthorized ? ctx.auth : undefined;
+    return auth === undefined ? FULL_VIEW : scopeView(auth.scopes);
+  };
+  // A list page, serialized once per change (and per scope view); a 2026 page carries
+  // resultType and cache hints.
   const list =
-    (kind: ListKind, page: (params: Record<string, unknown>) => Record<string, unknown>) =>
-    (params: Record<string, unknown>, ctx: ServerContext): RawResult =>
-      pages
+    (kind: ListKind, page: (params: Record<string, unknown>, view: ScopeView) => Record<string, unknown>) =>
+    (params: Record<string, unknown>, ctx: ServerContext): RawResult => {
+      const view = viewOf(ctx);
+      return pages
         .get(kind, ctx.stateless)
-        .get(cursorKey(params), () => (ctx.stateless ? shaper.cacheable(page(params), hints.lists) : page(params)));
+        .get(cursorKey(params) + view.key, () =>
+          ctx.stateless ? shaper.cacheable(page(params, view), hints.lists) : page(params, view),
+        );
+    };
 
-  const toolsList = (params: Record<string, unknown>, ctx: ServerContext): RawResult =>
-    pages
+  const toolsList = (params: Record<string, unknown>, ctx: ServerContext): RawResult => {
+    const view = viewOf(ctx);
+    return pages
       .get('tools', ctx.stateless)
-      .get(cursorKey(params), () =>
-        ctx.stateless ? shaper.cacheable(t.list(params, size), hints.lists) : t.list(params, size, true),
+      .get(cursorKey(params) + view.key, () =>
+        ctx.stateless
+          ? shaper.cacheable(t.list(params, size, false, view), hints.lists)
+          : t.list(params, size, true, view),
       );
-  const promptsList = list('prompts', (params) => p.list(params, size));
-  const templatesList = list('resourceTemplates', (params) => r.listTemplates(params, size));
-  const staticResources = list('resources', (params) => r.listStatic(params, size));
+  };
+  const promptsList = list('prompts', (params, view) => p.list(params, size, view));
+  const templatesList = list('resourceTemplates', (params, view) => r.listTemplates(params, size, view));
+  const staticResources = list('resources', (params, view) => r.listStatic(params, size, view));
   // Templates that list their resources with a callback make the list dynamic: never cached.
   const resourcesList: MethodHandler<ServerContext> = (params, ctx) =>
     r.dynamicList
-      ? r.list(params, ctx, size).then((page) => (ctx.stateless ? shaper.cacheable(page, hints.lists) : page))
+      ? r
+          .list(params, ctx, size, viewOf(ctx))
+          .then((page) => (ctx.stateless ? shaper.cacheable(page, hints.lists) : page))
       : staticResources(params, ctx);
 
   const toolsCall: MethodHandler<ServerContext> = (params, ctx) => {

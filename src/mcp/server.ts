@@ -46,6 +46,13 @@ export interface McpServerOptions {
   /** Items per page of the list methods (default 100). */
   pageSize?: number;
   /**
+   * With auth on, the list methods leave out tools, prompts, resources and templates whose
+   * `scopes` the caller's token does not hold, so clients see only what they may use (the
+   * calls are refused with -32016 either way). Pages are cached per distinct scope set.
+   * Default false: everyone sees everything.
+   */
+  hideUnauthorized?: boolean;
+  /**
    * Deadline of one inbound request in ms (default 60,000): past it the request is answered
    * with REQUEST_TIMEOUT and its handler's signal aborts. `Infinity` disables it. Open
    * `subscriptions/listen` streams are exempt.
@@ -176,6 +183,7 @@ export class McpServer extends EventEmitter<McpServerEvents> {
         shaper: this.#shaper,
         pageSize,
         hints,
+        hideUnauthorized: options.hideUnauthorized === true,
         discover: () => this.#discoverResult(),
         tasks: () => this.#tasks,
       },

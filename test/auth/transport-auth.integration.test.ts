@@ -267,6 +267,34 @@ describe('scopes', () => {
     }
   });
 
+  it('hideUnauthorized: lists leave out what the caller may not use, per scope set', async () => {
+    const h = await serve({ hideUnauthorized: true });
+    const names = async (who: string, method: string, field: string, key: string) => {
+      const r = await postJson(h.port, request2026(1, method), { headers: bearer(who) });
+      return (r.body.result[field] as Record<string, unknown>[]).map((x) => x[key]);
+    };
+    expect(await names('alice', 'tools/list', 'tools', 'name')).toEqual(['whoami']);
+    expect(await names('bob', 'tools/list', 'tools', 'name')).toEqual(['whoami', 'admin_reset']);
+    expect(await names('alice', 'prompts/list', 'prompts', 'name')).toEqual([]);
+    expect(await names('bob', 'prompts/list', 'prompts', 'name')).toEqual(['audit']);
+    expect(await names('alice', 'resources/list', 'resources', 'uri')).toEqual([]);
+    expect(await names('bob', 'resources/list', 'resources', 'uri')).toEqual(['mem://secrets']);
+    expect(await names('alice', 'resources/templates/list', 'resourceTemplates', 'uriTemplate')).toEqual([]);
+    expect(await names('bob', 'resources/templates/list', 'resourceTemplates', 'uriTemplate')).toEqual([
+      'vault://{id}',
+    ]);
+    // A 2025 session sees the same view.
+    const sid = await open2025(h.port, 'alice');
+    const r = await session2025(h.port, sid, 'alice', { jsonrpc: '2.0', id: 5, method: 'tools/list', params: {} });
+    expect((r.body.result.tools as { name: string }[]).map((t) => t.name)).toEqual(['whoami']);
+  });
+
+  it('without hideUnauthorized every caller sees every tool', async () => {
+    const h = await serve();
+    const r = await postJson(h.port, request2026(1, 'tools/list'), { headers: bearer('alice') });
+    expect((r.body.result.tools as { name: string }[]).map((t) => t.name)).toEqual(['whoami', 'admin_reset']);
+  });
+
   it('a scope that is not an OAuth scope token is refused at registration', () => {
     const server = new McpServer({ name: 's', version: '1' });
     expect(() => server.registerTool('t', { scopes: ['has space'] }, () => ({ content: [] }))).toThrow(

@@ -1,4 +1,4 @@
-import { checkScopes, declaredScopes } from '../../auth/scope-check.js';
+import { checkScopes, declaredScopes, FULL_VIEW, type ScopeView } from '../../auth/scope-check.js';
 import { invalidArg } from '../../core/errors.js';
 import type { InputRequired } from '../input/input-required.js';
 import { ErrorCode, McpError } from '../jsonrpc.js';
@@ -65,8 +65,8 @@ export class PromptSet {
     return { remove: () => this.#entries.delete(name) && this.#changed() };
   }
 
-  list(params: Record<string, unknown>, pageSize: number) {
-    const all = [...this.#entries.values()].map((e) => e.prompt);
+  list(params: Record<string, unknown>, pageSize: number, view: ScopeView = FULL_VIEW) {
+    const all = [...this.#entries.values()].filter((e) => view.visible(e.scopes)).map((e) => e.prompt);
     const { page, nextCursor } = paginate(all, cursorOf(params), pageSize);
     return nextCursor === undefined ? { prompts: page } : { prompts: page, nextCursor };
   }

@@ -1,4 +1,4 @@
-import { checkScopes, declaredScopes } from '../../auth/scope-check.js';
+import { checkScopes, declaredScopes, FULL_VIEW, type ScopeView } from '../../auth/scope-check.js';
 import { invalidArg } from '../../core/errors.js';
 import { cacheHints } from '../era/cache-hints.js';
 import type { InputRequired } from '../input/input-required.js';
@@ -160,23 +160,23 @@ export class ResourceSet {
   }
 
   /** `resources/list`: static resources, then what each template's `list` returns. */
-  async list(params: Record<string, unknown>, ctx: ServerContext, pageSize: number) {
-    const all: Resource[] = [...this.#static.values()].map((s) => s.resource);
-    for (const t of this.#templates.values()) if (t.list) all.push(...(await t.list(ctx)));
+  async list(params: Record<string, unknown>, ctx: ServerContext, pageSize: number, view: ScopeView = FULL_VIEW) {
+    const all: Resource[] = [...this.#static.values()].filter((s) => view.visible(s.scopes)).map((s) => s.resource);
+    for (const t of this.#templates.values()) if (t.list && view.visible(t.scopes)) all.push(...(await t.list(ctx)));
     const { page, nextCursor } = paginate(all, cursorOf(params), pageSize);
     return nextCursor === undefined ? { resources: page } : { resources: page, nextCursor };
   }
 
   /** `resources/list` when no template lists resources (see {@link dynamicList}): the static resources. */
-  listStatic(params: Record<string, unknown>, pageSize: number) {
-    const all: Resource[] = [...this.#static.values()].map((s) => s.resource);
+  listStatic(params: Record<string, unknown>, pageSize: number, view: ScopeView = FULL_VIEW) {
+    const all: Resource[] = [...this.#static.values()].filter((s) => view.visible(s.scopes)).map((s) => s.resource);
     const { page, nextCursor } = paginate(all, cursorOf(params), pageSize);
     return nextCursor === undefined ? { resources: page } : { resources: page, nextCursor };
   }
 
   /** `resources/templates/list`. */
-  listTemplates(params: Record<string, unknown>, pageSize: number) {
-    const all = [...this.#templates.values()].map((t) => t.descriptor);
+  listTemplates(params: Record<string, unknown>, pageSize: number, view: ScopeView = FULL_VIEW) {
+    const all = [...this.#templates.values()].filter((t) => view.visible(t.scopes)).map((t) => t.descriptor);
     const { page, nextCursor } = paginate(all, cursorOf(params), pageSize);
     return nextCursor === undefined ? { resourceTemplates: page } : { resourceTemplates: page, nextCursor };
   }

@@ -1,4 +1,4 @@
-import { checkScopes, declaredScopes } from '../../auth/scope-check.js';
+import { checkScopes, declaredScopes, FULL_VIEW, type ScopeView } from '../../auth/scope-check.js';
 import type { Principal } from '../../auth/types.js';
 import { invalidArg } from '../../core/errors.js';
 import { type HeaderParam, headerParamsOf } from '../era/http-headers.js';
@@ -171,9 +171,18 @@ export class ToolSet {
    * (`forSessions`) tools that run only as tasks are left out: the Tasks extension does not
    * exist in that era, so such a session could never call them.
    */
-  list(params: Record<string, unknown>, pageSize: number, forSessions = false): { tools: Tool[]; nextCursor?: string } {
+  list(
+    params: Record<string, unknown>,
+    pageSize: number,
+    forSessions = false,
+    view: ScopeView = FULL_VIEW,
+  ): { tools: Tool[]; nextCursor?: string } {
     let listed: Tool[];
-    if (forSessions) {
+    if (view !== FULL_VIEW) {
+      listed = [...this.#entries.values()]
+        .filter((e) => e.enabled && view.visible(e.scopes) && !(forSessions && e.task?.support === 'required'))
+        .map((e) => e.tool);
+    } else if (forSessions) {
       this.#listedForSessions ??= [...this.#entries.values()]
         .filter((e) => e.enabled && e.task?.support !== 'required')
         .map((e) => e.tool);
