@@ -58,7 +58,11 @@ async function raw(text: string): Promise<string> {
       out += d;
     });
     s.on('end', () => resolve(out));
-    s.on('error', reject);
+    // An oversized header block may be refused by node with a reset while we still write
+    // (Node 24 does): what arrived before it, and the reset, are the answer.
+    s.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'ECONNRESET' ? resolve(`${out}[ECONNRESET]`) : reject(err),
+    );
   });
 }
 
@@ -115,7 +119,11 @@ describe('JWT access tokens in front of listen()', () => {
       await raw(head(`Authorization: Bearer ${token}\r\nAuthorization: Bearer ${token}\r\n`)),
       await raw(head(`Authorization: Bearer ${'a'.repeat(64 * 1024)}\r\n`)),
     ];
-    for (const a of answers) expect(a).toMatch(/^HTTP\/1\.1 (400|431) /);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 400 /);
+    // Past node's 16 KiB header limit node itself answers 431 (Node 20, 22) or resets (Node 24).
+    const big = answers[2] as string;
+    expect(big.startsWith('HTTP/1.1 431 ') || big.endsWith('[ECONNRESET]')).toBe(true);
     expect(answers[0]).toContain('error="invalid_request"');
     expect(answers[1]).toContain('error="invalid_request"');
     const ok = await postJson(port(), call(9), { headers: { authorization: `Bearer ${token}` } });
