@@ -34,6 +34,11 @@ export const SLOW_CONSUMER_REASON = 'slow consumer: outbound buffer limit exceed
 
 /** The close reason of a client that broke the flood rule (too many notifications over its rate limit). */
 export const NOTIFICATION_FLOOD_REASON = 'notification flood: too many notifications over the rate limit';
+/** Close reason (with 1008) when the token the upgrade was authenticated with expires. */
+export const TOKEN_EXPIRED_REASON = 'token expired: reconnect with a fresh token';
+
+/** Longest a timer may be set for (node clamps longer delays to 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * What a listener shares with all of its sessions (one object, not a copy per session).
@@ -84,6 +89,8 @@ export class WebSocketServerTransport implements Transport {
   readonly #extra: MessageExtra;
   readonly #closed: Promise<void>;
   #resolveClosed!: () => void;
+  /** Closes the connection when the upgrade's token expires (auth on, a token with `exp`). */
+  #expiry: NodeJS.Timeout | undefined;
   /** The principal the upgrade authenticated (auth on): every message of the connection is its. */
   readonly principal: Principal | undefined;
   #started = false;
@@ -99,6 +106,19 @@ export class WebSocketServerTransport implements Transport {
     this.protocol = ws.protocol;
     this.principal = principal;
     this.#extra = { requestInfo: { headers: req.headers }, principal: principal?.key, authInfo: principal };
+    // Over HTTP every request shows its token; a WebSocket showed one at the upgrade, so the
+    // connection lasts no longer than that token (the client reconnects with a fresh one).
+    const expiresAt = principal?.expiresAt;
+    if (expiresAt !== undefined) {
+      const left = expiresAt - Date.now();
+      if (left <= MAX_TIMER_MS) {
+        this.#expiry = setTimeout(
+          () => this.closeWith(WsCloseCode.POLICY_VIOLATION, TOKEN_EXPIRED_REASON),
+          Math.max(0, left),
+        );
+        this.#expiry.unref();
+      }
+    }
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -270,6 +290,7 @@ export class WebSocketServerTransport implements Transport {
   };
 
   readonly #onClose = (): void => {
+    if (this.#expiry !== undefined) clearTimeout(this.#expiry);
     this.#closing = true;
     this.#pressure = false;
     this.#clearStall();

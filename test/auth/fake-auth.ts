@@ -18,7 +18,9 @@ const SCOPES: Record<string, string[]> = {
 const ASYNC = new Set(['carol']);
 /** `p0`, `p1`, ...: any number of plain principals for isolation tests. */
 const NUMBERED = /^p\d+$/;
-const known = (token: string) => token in SCOPES || NUMBERED.test(token);
+/** `exp<N>`: a principal whose token expires N ms after it is presented. */
+const EXPIRING = /^exp(\d+)$/;
+const known = (token: string) => token in SCOPES || NUMBERED.test(token) || EXPIRING.test(token);
 
 export function principal(name: string): Principal {
   const who = name === 'alice-2' ? 'alice' : name;
@@ -45,7 +47,12 @@ export class FakeAuth implements RequestAuthenticator {
       return this.#refuse({ status: 401, error: 'invalid_token', description: 'unknown token' });
     }
     this.seen.ok++;
-    const outcome: AuthOutcome = { ok: true, principal: principal(token) };
+    const ms = EXPIRING.exec(token)?.[1];
+    const p = principal(token);
+    const outcome: AuthOutcome = {
+      ok: true,
+      principal: ms === undefined ? p : Object.freeze({ ...p, expiresAt: Date.now() + Number(ms) }),
+    };
     return ASYNC.has(token) ? new Promise((r) => setTimeout(() => r(outcome), 5)) : outcome;
   }
 

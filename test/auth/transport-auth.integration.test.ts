@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { McpClient } from '../../src/mcp/client.js';
 import { McpServer, type McpServerOptions } from '../../src/mcp/server.js';
 import type { TokenRequest } from '../../src/transports/client-auth.js';
@@ -340,6 +341,19 @@ describe('listen(): WebSocket upgrades and the client transports', () => {
     await client.connect(new WebSocketClientTransport(`ws://127.0.0.1:${l.port}/mcp`, { auth: 'bob' }));
     const r = await client.callTool({ name: 'whoami', arguments: {} });
     expect(JSON.parse((r.content[0] as { text: string }).text)).toMatchObject({ principal: 'test|bob' });
+  });
+
+  it('a WebSocket lasts no longer than its token: closed with 1008 when it expires', async () => {
+    const l = await listenWith();
+    const ws = new WebSocket(`ws://127.0.0.1:${l.port}/mcp`, ['mcp'], { headers: { authorization: 'Bearer exp300' } });
+    const opened = Date.now();
+    const closed = await new Promise<{ code: number; reason: string; afterMs: number }>((resolve, reject) => {
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString(), afterMs: Date.now() - opened }));
+      ws.on('error', reject);
+    });
+    expect(closed.code).toBe(1008);
+    expect(closed.reason).toBe('token expired: reconnect with a fresh token');
+    expect(closed.afterMs).toBeGreaterThanOrEqual(250);
   });
 
   it('the HTTP client asks its provider again after 401, and for more scope after 403', async () => {
