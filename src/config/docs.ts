@@ -52,6 +52,11 @@ typo never goes unnoticed), with a suggestion when the name is close to a real o
 \`\`\`json
 {
   "server": { "host": "0.0.0.0", "port": 8080, "maxConnections": 20000 },
+  "auth": {
+    "resource": "https://mcp.example.com/mcp",
+    "authorizationServers": ["https://auth.example.com"],
+    "jwksUri": "https://auth.example.com/jwks"
+  },
   "bucket": { "capacity": 200, "refillPerSec": 1000 },
   "breaker": { "policy": "error_rate", "errorThresholdPct": 25 },
   "logging": { "level": "warn" }

@@ -30,7 +30,11 @@ const hostsDoc = (transport: string) =>
  */
 export const SCHEMA: ConfigSchema = {
   server: {
-    host: { kind: 'string', default: '127.0.0.1', doc: 'Address to bind ("0.0.0.0" or "::" for every interface).' },
+    host: {
+      kind: 'string',
+      default: '127.0.0.1',
+      doc: 'Address to bind ("0.0.0.0" or "::" for every interface: then erlmcp serve needs auth.resource, or auth.allowAnonymous).',
+    },
     port: { kind: 'integer', min: 0, max: 65_535, default: 9999, doc: 'Port to bind; 0 picks a free one.' },
     path: {
       kind: 'string',
