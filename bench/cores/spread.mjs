@@ -46,7 +46,14 @@ if (!isMainThread) {
 function parseArgs(argv) {
   const [major, minor] = process.versions.node.split('.').map(Number);
   const nodeHas = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
-  const o = { workers: [2, 4], conns: [200, 2000], rounds: 3, modes: nodeHas ? ['native', 'node'] : ['native'], concurrency: 32, json: false };
+  const o = {
+    workers: [2, 4],
+    conns: [200, 2000],
+    rounds: 3,
+    modes: nodeHas ? ['native', 'node'] : ['native'],
+    concurrency: 32,
+    json: false,
+  };
   const list = (v) => v.split(',').map((s) => s.trim());
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -91,10 +98,13 @@ function startWorker(port, mode) {
 
 function freshGet(port) {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/health', agent: false, headers: { connection: 'close' } }, (res) => {
-      res.resume();
-      res.once('end', resolve);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/health', agent: false, headers: { connection: 'close' } },
+      (res) => {
+        res.resume();
+        res.once('end', resolve);
+      },
+    );
     req.once('error', reject);
     req.end();
   });
@@ -132,7 +142,16 @@ async function main() {
           const sum = counts.reduce((a, b) => a + b, 0);
           const max = Math.max(...counts);
           const min = Math.min(...counts);
-          const row = { mode, workers: k, conns: c, round: r + 1, counts, sum, ratio: min > 0 ? max / min : Infinity, ms };
+          const row = {
+            mode,
+            workers: k,
+            conns: c,
+            round: r + 1,
+            counts,
+            sum,
+            ratio: min > 0 ? max / min : Infinity,
+            ms,
+          };
           rows.push(row);
           console.log(
             `${mode.padEnd(6)} K=${k} C=${String(c).padStart(4)} round ${r + 1}: ${counts.join(' / ')}  max/min ${row.ratio.toFixed(2)}  (${Math.round(c / (ms / 1000))} conn/s)`,

@@ -4,7 +4,7 @@
  * kernel spreads new connections over them. See docs/workers.md.
  */
 import type { ListenOptions } from 'node:net';
-import { ErlmcpError, assertInt, assertString, invalidArg } from '../core/errors.js';
+import { assertInt, assertString, ErlmcpError, invalidArg } from '../core/errors.js';
 import { native } from '../native.js';
 
 /**

@@ -78,7 +78,9 @@ fn resolve(host: &str, port: u16) -> CoreResult<SocketAddr> {
         Ok(mut addrs) => addrs
             .next()
             .ok_or_else(|| CoreError::Listen(format!("host {host:?} resolves to no address"))),
-        Err(e) => Err(CoreError::Listen(format!("cannot resolve host {host:?}: {e}"))),
+        Err(e) => Err(CoreError::Listen(format!(
+            "cannot resolve host {host:?}: {e}"
+        ))),
     }
 }
 
@@ -196,7 +198,7 @@ mod imp {
 mod tests {
     use std::io::ErrorKind;
     use std::net::{TcpListener, TcpStream};
-    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::time::{Duration, Instant};
 
     use super::*;
@@ -210,13 +212,10 @@ mod tests {
     #[test]
     fn two_sockets_bind_the_same_port() {
         let a = own(bind_reuseport("127.0.0.1", 0, 16).unwrap());
-        let port = local_port(std::os::fd::AsRawFd::as_raw_fd(&a)).unwrap();
+        let port = local_port(a.as_raw_fd()).unwrap();
         assert_ne!(port, 0);
         let b = own(bind_reuseport("127.0.0.1", port, 16).unwrap());
-        assert_eq!(
-            local_port(std::os::fd::AsRawFd::as_raw_fd(&b)).unwrap(),
-            port
-        );
+        assert_eq!(local_port(b.as_raw_fd()).unwrap(), port);
     }
 
     #[test]
@@ -234,7 +233,10 @@ mod tests {
             if got {
                 break;
             }
-            assert!(Instant::now() < deadline, "no socket accepted the connection");
+            assert!(
+                Instant::now() < deadline,
+                "no socket accepted the connection"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
     }
@@ -294,7 +296,7 @@ mod tests {
         match bind_reuseport("::1", 0, 16) {
             Ok(fd) => {
                 let fd = own(fd);
-                let port = local_port(std::os::fd::AsRawFd::as_raw_fd(&fd)).unwrap();
+                let port = local_port(fd.as_raw_fd()).unwrap();
                 let _second = own(bind_reuseport("[::1]", port, 16).unwrap());
             }
             // A machine without IPv6 loopback.

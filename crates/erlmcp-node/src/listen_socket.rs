@@ -19,7 +19,10 @@ pub fn reuseport_listen(host: String, port: f64, backlog: f64) -> Result<i32> {
         let port = port_arg(port)?;
         let backlog = to_count("backlog", backlog)?;
         let backlog = i32::try_from(backlog).map_err(|_| {
-            CoreError::invalid(format!("backlog must be at most {}, got {backlog}", i32::MAX))
+            CoreError::invalid(format!(
+                "backlog must be at most {}, got {backlog}",
+                i32::MAX
+            ))
         })?;
         listen_socket::bind_reuseport(&host, port, backlog)
     })
