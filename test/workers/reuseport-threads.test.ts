@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeHasReusePort } from '../../src/workers/listen-target.js';
+import { nodeHasReusePort, type ReusePortMode } from '../../src/workers/listen-target.js';
 import { freshGets } from './helpers.js';
 
 // Workers load the compiled package (dist/, built by `npm run test:js`): a worker thread
@@ -49,7 +49,8 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.terminate()));
 });
 
-const modes = (['native', ...(nodeHasReusePort() ? ['node'] : [])] as const).map((m) => [m]);
+const modeList: ReusePortMode[] = ['native', ...(nodeHasReusePort() ? (['node'] as const) : [])];
+const modes = modeList.map((m) => [m] as const);
 
 describe.each(modes)('listen({ reusePort: %s }) across worker_threads', (mode) => {
   it('port 0 in two workers is one port; connections spread; closing one leaves the other', async () => {

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpServer } from '../../src/mcp/server.js';
 import { type Listener, listen } from '../../src/transports/listen.js';
-import { nodeHasReusePort, sharedListenTarget } from '../../src/workers/listen-target.js';
+import { nodeHasReusePort, type ReusePortMode, sharedListenTarget } from '../../src/workers/listen-target.js';
 import { freshGets } from './helpers.js';
 
 const stops: (() => Promise<void>)[] = [];
@@ -18,7 +18,7 @@ interface Counted {
 }
 
 /** A listen() with reusePort that counts the /health requests it answers. */
-async function counted(port: number, reusePort: boolean | 'auto' | 'node' | 'native'): Promise<Counted> {
+async function counted(port: number, reusePort: boolean | ReusePortMode): Promise<Counted> {
   let n = 0;
   const routes = (req: IncomingMessage, res: ServerResponse) => {
     if (req.url !== '/health') return false;
@@ -38,7 +38,8 @@ async function counted(port: number, reusePort: boolean | 'auto' | 'node' | 'nat
   return { listener, count: () => n, stop };
 }
 
-const modes = (['native', 'auto', ...(nodeHasReusePort() ? ['node'] : [])] as const).map((m) => [m]);
+const modeList: ReusePortMode[] = ['native', 'auto', ...(nodeHasReusePort() ? (['node'] as const) : [])];
+const modes = modeList.map((m) => [m] as const);
 
 describe.each(modes)('listen({ reusePort: %s }) in one process', (mode) => {
   it('two listeners on one port both serve; closing one leaves the other serving', async () => {
@@ -78,6 +79,16 @@ describe('reusePort modes and errors', () => {
     );
     const server = new McpServer({ name: 'r', version: '1' });
     await expect(listen(server, { port: 0, reusePort: 'node' })).rejects.toMatchObject({ code: 'ERR_LISTEN' });
+  });
+
+  it.runIf(nodeHasReusePort())("a 'node' and a 'native' listener share one port", async () => {
+    const a = await counted(0, 'node');
+    const b = await counted(0, 'native');
+    expect(b.listener.port).toBe(a.listener.port);
+    await freshGets(a.listener.port, 100);
+    expect(a.count() + b.count()).toBe(100);
+    expect(a.count()).toBeGreaterThan(0);
+    expect(b.count()).toBeGreaterThan(0);
   });
 
   it("'auto' picks node where supported, else native", () => {
