@@ -152,6 +152,7 @@ export { StreamableHttpListener, StreamableHttpServerTransport } from './transpo
 export { ConnectionLimiter } from './transports/limiter.js';
 export type { Listener, ListenOptions } from './transports/listen.js';
 export { listen } from './transports/listen.js';
+export type { ReusePortMode } from './workers/listen-target.js';
 export { createMemoryTransportPair, MemoryTransport } from './transports/memory.js';
 export type { StdioClientOptions, StdioOptions, StdioServerOptions } from './transports/stdio.js';
 export { StdioClientTransport, StdioServerTransport } from './transports/stdio.js';
