@@ -152,7 +152,6 @@ export { StreamableHttpListener, StreamableHttpServerTransport } from './transpo
 export { ConnectionLimiter } from './transports/limiter.js';
 export type { Listener, ListenOptions } from './transports/listen.js';
 export { listen } from './transports/listen.js';
-export type { ReusePortMode } from './workers/listen-target.js';
 export { createMemoryTransportPair, MemoryTransport } from './transports/memory.js';
 export type { StdioClientOptions, StdioOptions, StdioServerOptions } from './transports/stdio.js';
 export { StdioClientTransport, StdioServerTransport } from './transports/stdio.js';
@@ -167,3 +166,4 @@ export {
   WebSocketServerTransport,
   WsCloseCode,
 } from './transports/ws-server.js';
+export type { ReusePortMode } from './workers/listen-target.js';
