@@ -368,6 +368,19 @@ export declare function registryLookup(id: number, key: string): number
  */
 export declare function registryLookupJoined(id: number, joined: Uint8Array, out: Int32Array): number
 
+/**
+ * Binds a non-blocking TCP socket with SO_REUSEADDR + SO_REUSEPORT to `host:port`, listens
+ * and returns its file descriptor, owned by the caller (pass it to `server.listen({ fd })`).
+ * Errors: `ERR_LISTEN` with the OS error text, `ERR_INVALID_ARG` for bad arguments.
+ */
+export declare function reuseportListen(host: string, port: number, backlog: number): number
+
+/**
+ * The ephemeral port shared by this process's reuseport listeners on `host` (picked on the
+ * first call and held for the life of the process).
+ */
+export declare function reuseportSharedPort(host: string): number
+
 /** Up to `max` frames in one call. */
 export declare function ringDrain(id: number, max: number): JsDrained
 
@@ -401,3 +414,6 @@ export declare function routerCompleteTimed(id: number, shard: number, success: 
 
 /** The stable shard function: `xxh3_64(utf8(key)) & (shards - 1)`. */
 export declare function shardIndex(key: string, shards: number): number
+
+/** The local port of a socket file descriptor (getsockname). */
+export declare function socketPort(fd: number): number

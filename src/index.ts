@@ -166,3 +166,4 @@ export {
   WebSocketServerTransport,
   WsCloseCode,
 } from './transports/ws-server.js';
+export type { ReusePortMode } from './workers/listen-target.js';

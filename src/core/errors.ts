@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ERR_CIRCUIT_OPEN'
   | 'ERR_PANIC'
   | 'ERR_NATIVE'
+  | 'ERR_LISTEN'
   // MCP layer (src/mcp, src/transports)
   | 'ERR_NOT_CONNECTED'
   | 'ERR_CONNECTION_CLOSED'

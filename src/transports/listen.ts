@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RequestAuthenticator } from '../auth/types.js';
 import type { McpServer } from '../mcp/server.js';
+import { type ReusePortMode, sharedListenTarget } from '../workers/listen-target.js';
 import { ConnectionGuard, type ConnectionGuardOptions, type ConnectionStats } from './conn-guard.js';
 import { StreamableHttpListener, type StreamableHttpListenerOptions } from './http-server.js';
 import { ConnectionLimiter } from './limiter.js';
@@ -41,6 +42,15 @@ export interface ListenOptions {
    * them yourself (erlmcp serve guards /metrics when configured to). Default: none.
    */
   auth?: RequestAuthenticator;
+  /**
+   * Share the port with the other listeners of this process that ask for it, e.g. one
+   * `listen()` per worker thread: each gets its own SO_REUSEPORT socket and the kernel spreads
+   * new connections over them; closing one leaves the others serving. `true` is `'auto'`
+   * (Node's own `reusePort` on Node >= 22.12, else a socket made natively); `'node'` and
+   * `'native'` force one (see {@link ReusePortMode}). With port 0 every such listener of the
+   * process gets the same port, picked once. Default false: the port is this listener's alone.
+   */
+  reusePort?: boolean | ReusePortMode;
 }
 
 /** A running endpoint: see {@link listen}. */
@@ -122,12 +132,17 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
   });
   guard.attach(server);
 
+  const reuse = options.reusePort === true ? 'auto' : options.reusePort || undefined;
+  // Made last: in 'native' mode it opens a socket that only server.listen() takes over.
+  const target = reuse ? sharedListenTarget({ host, port: options.port ?? 9999, mode: reuse }) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 9999, host, () => {
+    const listening = () => {
       server.off('error', reject);
       resolve();
-    });
+    };
+    if (target) server.listen(target.listen, listening);
+    else server.listen(options.port ?? 9999, host, listening);
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;

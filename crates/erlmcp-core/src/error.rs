@@ -30,6 +30,10 @@ pub enum CoreError {
     },
     /// A frame is larger than a ring queue accepts (`u32::MAX` bytes).
     FrameTooLarge(usize),
+    /// Creating, binding or listening on a socket failed (the message carries the address and
+    /// the OS error text, e.g. `Address already in use (os error 98)`), or the platform has no
+    /// `SO_REUSEPORT`.
+    Listen(String),
 }
 
 impl CoreError {
@@ -42,6 +46,7 @@ impl CoreError {
             CoreError::OptionsMismatch(_) => "ERR_OPTIONS_MISMATCH",
             CoreError::ReleaseUnderflow { .. } => "ERR_RELEASE_UNDERFLOW",
             CoreError::FrameTooLarge(_) => "ERR_FRAME_TOO_LARGE",
+            CoreError::Listen(_) => "ERR_LISTEN",
         }
     }
 
@@ -82,6 +87,7 @@ impl fmt::Display for CoreError {
             CoreError::FrameTooLarge(n) => {
                 write!(f, "frame of {n} bytes exceeds the 4294967295-byte limit")
             }
+            CoreError::Listen(m) => write!(f, "{m}"),
         }
     }
 }

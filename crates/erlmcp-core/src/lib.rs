@@ -14,6 +14,7 @@ pub mod error;
 pub mod fd_limit;
 pub mod histogram;
 pub mod keymap;
+pub mod listen_socket;
 pub mod named;
 pub mod op_timings;
 pub mod registry;

@@ -13,6 +13,7 @@ mod fast;
 mod fd_limit;
 mod histogram;
 mod key;
+mod listen_socket;
 mod op_timings;
 mod options;
 mod registry;

@@ -1,0 +1,306 @@
+//! Listening TCP sockets that several listeners of one process share through `SO_REUSEPORT`.
+//!
+//! Node 20 cannot set `SO_REUSEPORT` (its `listen({ reusePort })` arrived in 22.12 / 23.1 and
+//! is silently ignored before), so the socket is made here and handed to Node as a raw file
+//! descriptor for `server.listen({ fd })`. In `worker_threads` the descriptor table is the
+//! process's own, so every worker can create its own socket on one port; the kernel then
+//! spreads incoming connections over all of them by a hash of the connection's addresses.
+
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+
+use crate::error::{CoreError, CoreResult};
+
+/// A raw file descriptor (the same type as `std::os::fd::RawFd` on unix).
+pub type RawFd = i32;
+
+/// Creates a TCP socket for `host:port` with `SO_REUSEADDR` and `SO_REUSEPORT`, non-blocking
+/// and close-on-exec, binds it, calls `listen(backlog)` and returns its descriptor.
+///
+/// Ownership of the descriptor passes to the caller (Node closes it with its server). `host`
+/// is an IPv4 or IPv6 literal (`[::1]` brackets allowed) or a name, resolved to its first
+/// address; the socket's family follows the address. Port 0 lets the kernel pick a port, but
+/// a different one for every call: to share an ephemeral port call [`shared_port`] first.
+///
+/// Errors: [`CoreError::InvalidArg`] for an empty host or a negative backlog,
+/// [`CoreError::Listen`] with the address and the OS error text otherwise (an unresolvable
+/// host, `EADDRINUSE` when the port is held by a socket without `SO_REUSEPORT` or by another
+/// user, `EADDRNOTAVAIL`, ...), and on platforms without `SO_REUSEPORT`.
+pub fn bind_reuseport(host: &str, port: u16, backlog: i32) -> CoreResult<RawFd> {
+    if backlog < 0 {
+        return Err(CoreError::invalid(format!(
+            "backlog must be a non-negative integer, got {backlog}"
+        )));
+    }
+    let addr = resolve(host, port)?;
+    imp::bind(addr, backlog)
+}
+
+/// The local port a socket descriptor is bound to (`getsockname`).
+///
+/// Errors: [`CoreError::InvalidArg`] for a negative descriptor, [`CoreError::Listen`] when the
+/// descriptor is not an open, bound IP socket.
+pub fn local_port(fd: RawFd) -> CoreResult<u16> {
+    if fd < 0 {
+        return Err(CoreError::invalid(format!(
+            "fd must be a non-negative integer, got {fd}"
+        )));
+    }
+    imp::local_port(fd)
+}
+
+/// The ephemeral port this process shares on `host`'s address: the first call binds a
+/// placeholder socket there on port 0 (`SO_REUSEPORT`, never listening, so it takes no
+/// connections) and keeps it open for the life of the process; every call for the same address
+/// returns its port.
+///
+/// This is how "port 0" works for listeners that share a port: binding port 0 with
+/// `SO_REUSEPORT` gives every socket its own random port, so the port is picked once here and
+/// the listeners bind to it. The placeholder holds the port even while no listener is open:
+/// only sockets with `SO_REUSEPORT` of the same user can bind it.
+pub fn shared_port(host: &str) -> CoreResult<u16> {
+    let ip = resolve(host, 0)?.ip();
+    imp::shared_port(ip)
+}
+
+/// Resolves `host` (an IP literal, optionally in brackets, or a name) with `port`.
+fn resolve(host: &str, port: u16) -> CoreResult<SocketAddr> {
+    if host.is_empty() {
+        return Err(CoreError::invalid("host must be a non-empty string"));
+    }
+    let literal = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if let Ok(ip) = literal.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    match (host, port).to_socket_addrs() {
+        Ok(mut addrs) => addrs
+            .next()
+            .ok_or_else(|| CoreError::Listen(format!("host {host:?} resolves to no address"))),
+        Err(e) => Err(CoreError::Listen(format!(
+            "cannot resolve host {host:?}: {e}"
+        ))),
+    }
+}
+
+#[cfg(unix)]
+mod imp {
+    use std::net::{IpAddr, SocketAddr};
+    use std::os::fd::{BorrowedFd, IntoRawFd};
+    use std::sync::Mutex;
+
+    use socket2::{Domain, Protocol, SockRef, Socket, Type};
+
+    use super::RawFd;
+    use crate::error::{CoreError, CoreResult};
+
+    /// The placeholders of [`super::shared_port`]: (address, port, socket kept open).
+    static SHARED: Mutex<Vec<(IpAddr, u16, Socket)>> = Mutex::new(Vec::new());
+
+    fn os_err(what: &str, addr: SocketAddr, e: std::io::Error) -> CoreError {
+        CoreError::Listen(format!("{what} {addr}: {e}"))
+    }
+
+    /// A TCP socket for `addr`'s family with `SO_REUSEPORT`, bound to `addr`. `reuse_addr` is
+    /// off only for placeholders: a bound, non-listening socket with `SO_REUSEADDR` would let
+    /// any plain `SO_REUSEADDR` listener (Node sets it on every server) take the port.
+    fn bound(addr: SocketAddr, reuse_addr: bool) -> CoreResult<Socket> {
+        // socket2 creates sockets close-on-exec.
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+            .map_err(|e| os_err("cannot create a socket for", addr, e))?;
+        if reuse_addr {
+            socket
+                .set_reuse_address(true)
+                .map_err(|e| os_err("cannot set SO_REUSEADDR for", addr, e))?;
+        }
+        socket
+            .set_reuse_port(true)
+            .map_err(|e| os_err("cannot set SO_REUSEPORT for", addr, e))?;
+        socket
+            .bind(&addr.into())
+            .map_err(|e| os_err("cannot bind", addr, e))?;
+        Ok(socket)
+    }
+
+    pub fn bind(addr: SocketAddr, backlog: i32) -> CoreResult<RawFd> {
+        let socket = bound(addr, true)?;
+        // libuv expects a non-blocking descriptor from `listen({ fd })`.
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| os_err("cannot make non-blocking the socket of", addr, e))?;
+        socket
+            .listen(backlog)
+            .map_err(|e| os_err("cannot listen on", addr, e))?;
+        Ok(socket.into_raw_fd())
+    }
+
+    pub fn local_port(fd: RawFd) -> CoreResult<u16> {
+        // SAFETY: the borrow lives only for the getsockname call below; a descriptor that is
+        // not open or not a socket makes that call fail with EBADF/ENOTSOCK, reported as an
+        // error, and nothing is read or closed through it.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+        let addr = SockRef::from(&borrowed)
+            .local_addr()
+            .map_err(|e| CoreError::Listen(format!("cannot read the address of fd {fd}: {e}")))?;
+        addr.as_socket()
+            .map(|a| a.port())
+            .ok_or_else(|| CoreError::Listen(format!("fd {fd} is not an IP socket")))
+    }
+
+    pub fn shared_port(ip: IpAddr) -> CoreResult<u16> {
+        // A poisoned lock only means a panic elsewhere while holding it: the Vec is still valid.
+        let mut shared = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, port, _)) = shared.iter().find(|(a, _, _)| *a == ip) {
+            return Ok(*port);
+        }
+        let addr = SocketAddr::new(ip, 0);
+        let socket = bound(addr, false)?;
+        let port = socket
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.port())
+            .ok_or_else(|| CoreError::Listen(format!("cannot read the port bound on {addr}")))?;
+        shared.push((ip, port, socket));
+        Ok(port)
+    }
+}
+
+#[cfg(not(unix))]
+mod imp {
+    use std::net::{IpAddr, SocketAddr};
+
+    use super::RawFd;
+    use crate::error::{CoreError, CoreResult};
+
+    fn unsupported() -> CoreError {
+        CoreError::Listen(
+            "SO_REUSEPORT listening sockets are not supported on this platform (unix only)"
+                .to_owned(),
+        )
+    }
+
+    pub fn bind(_addr: SocketAddr, _backlog: i32) -> CoreResult<RawFd> {
+        Err(unsupported())
+    }
+
+    pub fn local_port(_fd: RawFd) -> CoreResult<u16> {
+        Err(unsupported())
+    }
+
+    pub fn shared_port(_ip: IpAddr) -> CoreResult<u16> {
+        Err(unsupported())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::io::ErrorKind;
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// Takes ownership of `fd` so that it is closed at the end of the test.
+    fn own(fd: RawFd) -> OwnedFd {
+        // SAFETY: `fd` was just returned by bind_reuseport, which hands over its ownership.
+        unsafe { OwnedFd::from_raw_fd(fd) }
+    }
+
+    #[test]
+    fn two_sockets_bind_the_same_port() {
+        let a = own(bind_reuseport("127.0.0.1", 0, 16).unwrap());
+        let port = local_port(a.as_raw_fd()).unwrap();
+        assert_ne!(port, 0);
+        let b = own(bind_reuseport("127.0.0.1", port, 16).unwrap());
+        assert_eq!(local_port(b.as_raw_fd()).unwrap(), port);
+    }
+
+    #[test]
+    fn a_connection_is_accepted_by_one_of_the_sockets() {
+        let port = shared_port("127.0.0.1").unwrap();
+        let a = own(bind_reuseport("127.0.0.1", port, 16).unwrap());
+        let b = own(bind_reuseport("127.0.0.1", port, 16).unwrap());
+        let a = socket2::Socket::from(a);
+        let b = socket2::Socket::from(b);
+        let _client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            // Non-blocking: WouldBlock on the socket the kernel did not pick.
+            let got = [&a, &b].iter().any(|s| s.accept().is_ok());
+            if got {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no socket accepted the connection"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_port_held_without_reuseport_fails_clearly() {
+        // std's listener sets SO_REUSEADDR but not SO_REUSEPORT.
+        let plain = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = plain.local_addr().unwrap().port();
+        let err = bind_reuseport("127.0.0.1", port, 16).unwrap_err();
+        assert_eq!(err.code(), "ERR_LISTEN");
+        let msg = err.to_string();
+        assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
+        assert!(msg.contains("in use"), "{msg}");
+    }
+
+    #[test]
+    fn invalid_host_or_backlog_fails() {
+        let err = bind_reuseport("no such host!", 0, 16).unwrap_err();
+        assert_eq!(err.code(), "ERR_LISTEN");
+        assert!(err.to_string().contains("no such host!"), "{err}");
+        assert_eq!(
+            bind_reuseport("", 0, 16).unwrap_err().code(),
+            "ERR_INVALID_ARG"
+        );
+        assert_eq!(
+            bind_reuseport("127.0.0.1", 0, -1).unwrap_err().code(),
+            "ERR_INVALID_ARG"
+        );
+        // 192.0.2.0/24 is TEST-NET-1: not an address of this machine.
+        let err = bind_reuseport("192.0.2.1", 0, 16).unwrap_err();
+        assert_eq!(err.code(), "ERR_LISTEN");
+    }
+
+    #[test]
+    fn local_port_rejects_bad_descriptors() {
+        assert_eq!(local_port(-1).unwrap_err().code(), "ERR_INVALID_ARG");
+        // A descriptor far above anything this test process has open.
+        assert_eq!(local_port(1_000_000).unwrap_err().code(), "ERR_LISTEN");
+    }
+
+    #[test]
+    fn shared_port_is_stable_and_reserved() {
+        let p = shared_port("127.0.0.1").unwrap();
+        assert_ne!(p, 0);
+        assert_eq!(shared_port("127.0.0.1").unwrap(), p);
+        assert_eq!(shared_port("[127.0.0.1]").unwrap(), p);
+        // The placeholder keeps plain sockets off the port while no listener is open.
+        let err = TcpListener::bind(("127.0.0.1", p)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AddrInUse);
+        let _a = own(bind_reuseport("127.0.0.1", p, 16).unwrap());
+        let _b = own(bind_reuseport("127.0.0.1", p, 16).unwrap());
+    }
+
+    #[test]
+    fn ipv6_loopback_when_available() {
+        match bind_reuseport("::1", 0, 16) {
+            Ok(fd) => {
+                let fd = own(fd);
+                let port = local_port(fd.as_raw_fd()).unwrap();
+                let _second = own(bind_reuseport("[::1]", port, 16).unwrap());
+            }
+            // A machine without IPv6 loopback.
+            Err(e) => assert!(e.to_string().contains("::1"), "{e}"),
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `SO_REUSEPORT` listening sockets for `server.listen({ fd })`, which Node 20 cannot create.
+
+use erlmcp_core::{listen_socket, CoreError};
+use napi_derive::napi;
+
+use crate::error::{guard, to_count, Result};
+
+fn port_arg(port: f64) -> std::result::Result<u16, CoreError> {
+    let p = to_count("port", port)?;
+    u16::try_from(p).map_err(|_| CoreError::invalid(format!("port must be in 0..=65535, got {p}")))
+}
+
+/// Binds a non-blocking TCP socket with SO_REUSEADDR + SO_REUSEPORT to `host:port`, listens
+/// and returns its file descriptor, owned by the caller (pass it to `server.listen({ fd })`).
+/// Errors: `ERR_LISTEN` with the OS error text, `ERR_INVALID_ARG` for bad arguments.
+#[napi]
+pub fn reuseport_listen(host: String, port: f64, backlog: f64) -> Result<i32> {
+    guard(|| {
+        let port = port_arg(port)?;
+        let backlog = to_count("backlog", backlog)?;
+        let backlog = i32::try_from(backlog).map_err(|_| {
+            CoreError::invalid(format!(
+                "backlog must be at most {}, got {backlog}",
+                i32::MAX
+            ))
+        })?;
+        listen_socket::bind_reuseport(&host, port, backlog)
+    })
+}
+
+/// The ephemeral port shared by this process's reuseport listeners on `host` (picked on the
+/// first call and held for the life of the process).
+#[napi]
+pub fn reuseport_shared_port(host: String) -> Result<u32> {
+    guard(|| listen_socket::shared_port(&host).map(u32::from))
+}
+
+/// The local port of a socket file descriptor (getsockname).
+#[napi]
+pub fn socket_port(fd: i32) -> Result<u32> {
+    guard(|| listen_socket::local_port(fd).map(u32::from))
+}
