@@ -30,6 +30,9 @@ pub enum CoreError {
     },
     /// A frame is larger than a ring queue accepts (`u32::MAX` bytes).
     FrameTooLarge(usize),
+    /// A registry key is taken by an entry of another kind (e.g. `acquire` of a key that
+    /// `register`/`register_new` holds); the string is the key.
+    AlreadyRegistered(String),
 }
 
 impl CoreError {
@@ -42,6 +45,7 @@ impl CoreError {
             CoreError::OptionsMismatch(_) => "ERR_OPTIONS_MISMATCH",
             CoreError::ReleaseUnderflow { .. } => "ERR_RELEASE_UNDERFLOW",
             CoreError::FrameTooLarge(_) => "ERR_FRAME_TOO_LARGE",
+            CoreError::AlreadyRegistered(_) => "ERR_ALREADY_REGISTERED",
         }
     }
 
@@ -82,6 +86,10 @@ impl fmt::Display for CoreError {
             CoreError::FrameTooLarge(n) => {
                 write!(f, "frame of {n} bytes exceeds the 4294967295-byte limit")
             }
+            CoreError::AlreadyRegistered(key) => write!(
+                f,
+                "key {key:?} is already registered, and not as a shared (acquired) entry"
+            ),
         }
     }
 }
