@@ -110,7 +110,20 @@ export declare class ShardedRegistry {
   /** Forgets the named instance `name`; returns whether it existed. */
   static forget(name: string): boolean
   register(key: string, handle: number): boolean
-  /** Returns the handle removed, or -1. */
+  /**
+   * Registers `key` with a handle the registry allocates; returns it, or -1 when `key` is
+   * already registered.
+   */
+  registerNew(key: string): number
+  /** One hold of the shared entry `key` (created with a fresh handle on the first hold). */
+  acquire(key: string): JsAcquired
+  /** Gives back one hold of `key`; true when it was the last (the entry is gone). */
+  release(key: string): boolean
+  /** Holders of the shared entry `key` (0 when absent or not shared). */
+  holders(key: string): number
+  /** Handles the registry allocated that are live now. */
+  get allocated(): number
+  /** Returns the handle removed, or -1; a handle the registry allocated is freed. */
   unregister(key: string): number
   shardOf(key: string): number
   /** Shard of the key registered with `handle`, or -1. */
@@ -186,6 +199,12 @@ export declare function bucketsConsume(id: number, handle: number, n: number): n
 export declare function fdLimits(): JsFdLimits | null
 
 export declare function histogramRecord(id: number, us: number): void
+
+/** One hold of a shared entry: its handle, and whether this call created the entry. */
+export interface JsAcquired {
+  handle: number
+  first: boolean
+}
 
 /** Options of admission control. */
 export interface JsAdmissionOptions {

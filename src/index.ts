@@ -39,7 +39,7 @@ export { ErlmcpError, hasErrorCode, MAX_HANDLE } from './core/errors.js';
 export type { HistogramOptions, HistogramSnapshot } from './core/histogram.js';
 export { LatencyHistogram } from './core/histogram.js';
 export { OperationTimings } from './core/op-timings.js';
-export type { RegistryOptions, RegistryStats } from './core/registry.js';
+export type { AcquiredHandle, RegistryOptions, RegistryStats } from './core/registry.js';
 export { ShardedRegistry } from './core/registry.js';
 export type { PushResult, RingOptions, RingStats } from './core/ring.js';
 export { DrainedFrames, RingQueue } from './core/ring.js';

@@ -19,10 +19,23 @@ export interface RegistryStats {
   skew: number;
 }
 
+/** One hold of a shared entry (see {@link ShardedRegistry.acquire}). */
+export interface AcquiredHandle {
+  /** The entry's handle, the same for every holder while any holds it. */
+  handle: number;
+  /** True for the hold that created the entry (its first holder). */
+  first: boolean;
+}
+
 /**
  * String key -> handle (an unsigned 31-bit integer the caller uses to index its own objects),
  * held in Rust and sharded by a stable hash. Reads lock one shard only; writes to different
  * shards do not contend. `ShardedRegistry.open(name)` gives every worker_thread the same one.
+ *
+ * Handles are chosen by the caller ({@link register}) or by the registry ({@link registerNew},
+ * {@link acquire}): a process-wide allocator in Rust that never hands the same live handle to
+ * two callers, on whatever thread, and reuses a handle once its key is unregistered. Keep the
+ * two kinds apart in one registry (caller-chosen handles are not checked against allocated ones).
  */
 export class ShardedRegistry {
   /** @internal */
@@ -62,7 +75,52 @@ export class ShardedRegistry {
     return this[NATIVE].register(key, handle);
   }
 
-  /** Removes `key`; returns the handle it had, or undefined when it was not registered. */
+  /**
+   * Registers `key` with a handle the registry allocates (a freed one first, else the next new
+   * one, so handles stay dense) and returns it; undefined, and nothing allocated, when `key` is
+   * already registered. {@link unregister} frees the handle for reuse.
+   */
+  registerNew(key: string): number | undefined {
+    assertString('key', key);
+    const h = this[NATIVE].registerNew(key);
+    return h < 0 ? undefined : h;
+  }
+
+  /**
+   * Takes one hold of the shared entry `key`: the first hold registers it with a fresh handle
+   * (`first: true`), later ones count another holder and get the same handle. Pair each call
+   * with {@link release}. ERR_ALREADY_REGISTERED when `key` is registered but not shared.
+   */
+  acquire(key: string): AcquiredHandle {
+    assertString('key', key);
+    return this[NATIVE].acquire(key);
+  }
+
+  /**
+   * Gives back one hold of `key`: true for the last holder, whose release unregistered the key
+   * and freed its handle (exactly one caller sees true per first hold). False, changing
+   * nothing, when `key` is not a shared entry.
+   */
+  release(key: string): boolean {
+    assertString('key', key);
+    return this[NATIVE].release(key);
+  }
+
+  /** Holders of the shared entry `key` now (0 when absent or not shared). */
+  holders(key: string): number {
+    assertString('key', key);
+    return this[NATIVE].holders(key);
+  }
+
+  /** Handles the registry allocated ({@link registerNew}, {@link acquire}) that are live. */
+  get allocated(): number {
+    return this[NATIVE].allocated;
+  }
+
+  /**
+   * Removes `key` (whatever its kind or holders); returns the handle it had, or undefined when
+   * it was not registered. A handle the registry allocated is freed for reuse.
+   */
   unregister(key: string): number | undefined {
     assertString('key', key);
     const h = this[NATIVE].unregister(key);

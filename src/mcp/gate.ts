@@ -65,11 +65,46 @@ const REASONS: Record<number, [code: number, reason: string, message: string]> =
   [AdmitCode.UNKNOWN_HANDLE]: [ErrorCode.SESSION_CLOSING, 'session_closing', 'Session is not registered (closing)'],
 };
 
+/** The native parts of a gate: private instances, or the named ones of {@link Gate.open}. */
+interface GateParts {
+  registry: ShardedRegistry;
+  buckets: TokenBuckets;
+  admission: AdmissionControl;
+  breaker: CircuitBreaker;
+  router: Router;
+}
+
+function privateParts(shards: number, bucket: BucketOptions, options: GateOptions): GateParts {
+  const registry = new ShardedRegistry({ shards });
+  const buckets = new TokenBuckets(bucket);
+  const admission = new AdmissionControl({ maxPerShard: 10_000, maxGlobal: 500_000, ...options.admission, shards });
+  const breaker = new CircuitBreaker(options.breaker);
+  return { registry, buckets, admission, breaker, router: new Router({ registry, buckets, admission, breaker }) };
+}
+
+function namedParts(name: string, shards: number, bucket: BucketOptions, options: GateOptions): GateParts {
+  const registry = ShardedRegistry.open(`${name}:registry`, { shards });
+  const buckets = TokenBuckets.open(`${name}:buckets`, bucket);
+  const admission = AdmissionControl.open(`${name}:admission`, {
+    maxPerShard: 10_000,
+    maxGlobal: 500_000,
+    ...options.admission,
+    shards,
+  });
+  const breaker = CircuitBreaker.open(`${name}:breaker`, options.breaker);
+  const router = Router.open(`${name}:router`, { registry, buckets, admission, breaker });
+  return { registry, buckets, admission, breaker, router };
+}
+
 /**
  * The native backpressure path for MCP sessions: each session gets a handle in a sharded
  * registry (session id -> handle); each inbound request costs one `Router.admit(handle)`
  * (token bucket, shard admission, breaker), and a refusal becomes a documented JSON-RPC error.
  * One gate can serve many McpServers; its parts are exposed for metrics.
+ *
+ * Handles are allocated by the native registry (not in JS), and principals' shared tickets are
+ * refcounted there too, so a gate over named instances ({@link Gate.open}) is one process-wide
+ * gate however many worker_threads use it.
  */
 export class Gate {
   readonly registry: ShardedRegistry;
@@ -81,33 +116,22 @@ export class Gate {
   readonly timings: OperationTimings;
   readonly #breakerOpenMs: number;
   readonly #overloadRetryMs: number;
-  readonly #free: number[] = [];
-  #nextHandle = 0;
-  /** Principal key -> the ticket its sessions share, and how many hold it. */
-  readonly #principals = new Map<string, { ticket: GateTicket; refs: number }>();
   readonly #principalBuckets: Readonly<Record<string, BucketOptions>>;
   /** The flood rule every session of this gate is judged by. */
   readonly flood: FloodRule;
   #dropped = 0;
   #floods = 0;
 
-  constructor(options: GateOptions = {}) {
+  /**
+   * A gate of its own: private native instances, seen by this thread only.
+   * @param shared @internal set by {@link Gate.open}: the name of the named instances to use.
+   */
+  constructor(options: GateOptions = {}, shared?: string) {
     const shards = options.shards ?? 64;
-    this.registry = new ShardedRegistry({ shards });
-    this.buckets = new TokenBuckets({ capacity: 1_000, refillPerSec: 10_000, ...options.bucket });
-    this.admission = new AdmissionControl({ maxPerShard: 10_000, maxGlobal: 500_000, ...options.admission, shards });
-    this.breaker = new CircuitBreaker(options.breaker);
-    this.router = new Router({
-      registry: this.registry,
-      buckets: this.buckets,
-      admission: this.admission,
-      breaker: this.breaker,
-    });
-    this.timings = createOperationTimings();
-    this.#breakerOpenMs = options.breaker?.openMs ?? 30_000;
-    this.#overloadRetryMs = options.overloadRetryMs ?? 100;
     // What an override leaves out comes from the server's bucket, not from the native defaults.
     const base = { capacity: 1_000, refillPerSec: 10_000, ...options.bucket };
+    this.#breakerOpenMs = options.breaker?.openMs ?? 30_000;
+    this.#overloadRetryMs = options.overloadRetryMs ?? 100;
     const overrides: Record<string, BucketOptions> = {};
     for (const [key, bucket] of Object.entries(options.principalBuckets ?? {})) {
       if (key === '') throw new ErlmcpError('ERR_INVALID_ARG', 'principalBuckets: a principal key is empty');
@@ -124,6 +148,47 @@ export class Gate {
     if (!Number.isFinite(windowMs) || windowMs <= 0)
       throw invalidArg(`floodWindowMs must be a positive number, got ${String(windowMs)}`);
     this.flood = Object.freeze({ after, windowMs });
+    // The options are checked before any named instance is opened, so a bad one leaves none.
+    const parts =
+      shared === undefined ? privateParts(shards, base, options) : namedParts(shared, shards, base, options);
+    this.registry = parts.registry;
+    this.buckets = parts.buckets;
+    this.admission = parts.admission;
+    this.breaker = parts.breaker;
+    this.router = parts.router;
+    // No named OperationTimings exists: request durations stay per gate object (per thread).
+    this.timings = createOperationTimings();
+  }
+
+  /**
+   * The process-wide gate named `name`: every worker_thread (each loading the addon itself)
+   * that calls `Gate.open(name, options)` gets a Gate over the same process-global native
+   * instances `<name>:registry`, `<name>:buckets`, `<name>:admission`, `<name>:breaker` and
+   * `<name>:router`. Shared by all of them: session and principal handles (allocated natively,
+   * never the same live handle twice), the session count ({@link sessions}), one token bucket
+   * per session or principal whichever worker serves it, principals' shared tickets and their
+   * holder counts, shard admission depths, the breaker's state and the router's counters.
+   *
+   * Per thread (per Gate object): request durations ({@link timings}: there is no named
+   * OperationTimings), the notification tallies ({@link notificationStats}), each session's
+   * flood window, and the options that live in JS (`overloadRetryMs`, `principalBuckets`,
+   * the flood rule): pass the same options in every worker.
+   *
+   * The native options must match those the name was first opened with: otherwise
+   * ERR_OPTIONS_MISMATCH (from the first part that differs), as for every named instance.
+   */
+  static open(name: string, options: GateOptions = {}): Gate {
+    if (typeof name !== 'string' || name === '') throw invalidArg('Gate.open: name must be a non-empty string');
+    return new Gate(options, name);
+  }
+
+  /** Forgets the named instances of gate `name`; gates already open keep theirs. */
+  static forget(name: string): void {
+    Router.forget(`${name}:router`);
+    ShardedRegistry.forget(`${name}:registry`);
+    TokenBuckets.forget(`${name}:buckets`);
+    AdmissionControl.forget(`${name}:admission`);
+    CircuitBreaker.forget(`${name}:breaker`);
   }
 
   /**
@@ -152,61 +217,77 @@ export class Gate {
     return { dropped: this.#dropped, floods: this.#floods };
   }
 
-  /** Registers a session id; ERR_ALREADY_REGISTERED when the id is taken. */
+  /**
+   * Registers a session id with a handle the native registry allocates (process-wide, so
+   * never one another worker holds); ERR_ALREADY_REGISTERED when the id is taken.
+   */
   open(sessionId: string): GateTicket {
-    const handle = this.#free.pop() ?? this.#nextHandle++;
-    if (!this.registry.register(sessionId, handle)) {
-      this.#free.push(handle);
+    const handle = this.registry.registerNew(sessionId);
+    if (handle === undefined) {
       throw new ErlmcpError('ERR_ALREADY_REGISTERED', `session id ${JSON.stringify(sessionId)} is already registered`);
     }
-    return { handle, shard: this.registry.shardOfHandle(handle) ?? this.registry.shardOf(sessionId) };
+    this.#fresh(handle);
+    return { handle, shard: this.registry.shardOf(sessionId) };
   }
 
-  /** Removes a session: its registry entry and token bucket; the handle is reused later. */
+  /**
+   * A newly allocated handle starts with a full default bucket: whatever a previous owner left
+   * (a principal's bucket or override, which goes with the handle's reuse rather than at its
+   * last release; see {@link releasePrincipal}) is dropped before the handle is handed out.
+   */
+  #fresh(handle: number): void {
+    this.buckets.remove(handle);
+  }
+
+  /** Removes a session: its token bucket and registry entry; the handle is reused later. */
   close(sessionId: string, ticket: GateTicket): void {
-    if (this.registry.unregister(sessionId) !== ticket.handle) return;
+    if (this.registry.lookup(sessionId) !== ticket.handle) return;
+    // The bucket first, while the handle is still this session's: once unregistered it may be
+    // reallocated at once (by another worker), and a late remove would hit its new owner.
     this.buckets.remove(ticket.handle);
-    this.#free.push(ticket.handle);
+    this.registry.unregister(sessionId);
   }
 
   /**
    * The ticket every session and stateless channel of one authenticated principal shares: one
    * token bucket and one admission shard, whichever transport or era the principal uses, so a
    * principal's limit does not grow with the sessions it opens. `first` is true for the call
-   * that created it. Pair every call with {@link releasePrincipal}; the ticket (and its bucket)
-   * goes when the last holder releases it.
+   * that created it. Pair every call with {@link releasePrincipal}; the ticket goes when the
+   * last holder releases it. The holder count lives in the native registry (entry
+   * `principal:<key>`), so with {@link Gate.open} all workers share one ticket and one count.
    */
   acquirePrincipal(key: string): { ticket: GateTicket; first: boolean } {
-    const held = this.#principals.get(key);
-    if (held !== undefined) {
-      held.refs++;
-      return { ticket: held.ticket, first: false };
+    const id = `principal:${key}`;
+    const { handle, first } = this.registry.acquire(id);
+    if (first) {
+      // Only the first holder sets the bucket up, so later holders never reset its tokens.
+      this.#fresh(handle);
+      const bucket = Object.hasOwn(this.#principalBuckets, key) ? this.#principalBuckets[key] : undefined;
+      if (bucket !== undefined) this.buckets.setOverride(handle, bucket);
     }
-    const ticket = this.open(`principal:${key}`);
-    const bucket = Object.hasOwn(this.#principalBuckets, key) ? this.#principalBuckets[key] : undefined;
-    if (bucket !== undefined) this.buckets.setOverride(ticket.handle, bucket);
-    this.#principals.set(key, { ticket, refs: 1 });
-    return { ticket, first: true };
+    return { ticket: { handle, shard: this.registry.shardOf(id) }, first };
   }
 
-  /** How many sessions and channels hold `key`'s ticket now (0 when none). */
+  /** How many sessions and channels hold `key`'s ticket now, in every worker (0 when none). */
   principalHolders(key: string): number {
-    return this.#principals.get(key)?.refs ?? 0;
+    return this.registry.holders(`principal:${key}`);
   }
 
-  /** Gives back one hold of a principal's ticket; true when that was the last one (it is gone). */
+  /**
+   * Gives back one hold of a principal's ticket; true when that was the last one (it is gone,
+   * its handle freed). Its bucket is not removed here: the handle may already belong to someone
+   * else (in another worker), so the bucket is reset when the handle is next allocated instead.
+   */
   releasePrincipal(key: string): boolean {
-    const held = this.#principals.get(key);
-    if (held === undefined) return false;
-    if (--held.refs > 0) return false;
-    this.#principals.delete(key);
-    this.close(`principal:${key}`, held.ticket);
-    return true;
+    return this.registry.release(`principal:${key}`);
   }
 
-  /** Sessions registered (principals holding a shared ticket count once). */
+  /**
+   * Sessions registered (principals holding a shared ticket count once): the registry's live
+   * count, so with {@link Gate.open} it counts the sessions of every worker.
+   */
   get sessions(): number {
-    return this.#nextHandle - this.#free.length;
+    return this.registry.size;
   }
 
   /** Request durations per MCP method (for `mcp_server_operation_duration_seconds`). */

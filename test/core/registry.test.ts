@@ -106,6 +106,29 @@ describe('ShardedRegistry', () => {
     expect(r.stats().skew).toBe(0);
   });
 
+  it('registerNew allocates dense handles, frees them on unregister and reuses them', () => {
+    const r = new ShardedRegistry({ shards: 4 });
+    expect([r.registerNew('a'), r.registerNew('b'), r.registerNew('a')]).toEqual([0, 1, undefined]);
+    expect([r.size, r.allocated, r.lookup('b')]).toEqual([2, 2, 1]);
+    expect(r.unregister('a')).toBe(0);
+    expect(r.registerNew('c')).toBe(0);
+    expect(() => r.registerNew('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
+  });
+
+  it('acquire/release/holders refcount one shared entry', () => {
+    const r = new ShardedRegistry({ shards: 4 });
+    expect(r.acquire('p')).toEqual({ handle: 0, first: true });
+    expect(r.acquire('p')).toEqual({ handle: 0, first: false });
+    expect([r.holders('p'), r.size]).toEqual([2, 1]);
+    expect(r.release('p')).toBe(false);
+    expect(r.release('p')).toBe(true);
+    expect([r.holders('p'), r.size, r.allocated, r.lookup('p')]).toEqual([0, 0, 0, undefined]);
+    expect(r.release('p')).toBe(false);
+    r.register('plain', 9);
+    expect(() => r.acquire('plain')).toThrow(expect.objectContaining({ code: 'ERR_ALREADY_REGISTERED' }));
+    expect([r.release('plain'), r.holders('plain'), r.lookup('plain')]).toEqual([false, 0, 9]);
+  });
+
   it('open(name) shares one registry and refuses other options', () => {
     const a = ShardedRegistry.open('test-registry-shared', { shards: 8 });
     const b = ShardedRegistry.open('test-registry-shared', { shards: 8 });

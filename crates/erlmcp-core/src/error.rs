@@ -34,6 +34,9 @@ pub enum CoreError {
     /// the OS error text, e.g. `Address already in use (os error 98)`), or the platform has no
     /// `SO_REUSEPORT`.
     Listen(String),
+    /// A registry key is taken by an entry of another kind (e.g. `acquire` of a key that
+    /// `register`/`register_new` holds); the string is the key.
+    AlreadyRegistered(String),
 }
 
 impl CoreError {
@@ -47,6 +50,7 @@ impl CoreError {
             CoreError::ReleaseUnderflow { .. } => "ERR_RELEASE_UNDERFLOW",
             CoreError::FrameTooLarge(_) => "ERR_FRAME_TOO_LARGE",
             CoreError::Listen(_) => "ERR_LISTEN",
+            CoreError::AlreadyRegistered(_) => "ERR_ALREADY_REGISTERED",
         }
     }
 
@@ -88,6 +92,10 @@ impl fmt::Display for CoreError {
                 write!(f, "frame of {n} bytes exceeds the 4294967295-byte limit")
             }
             CoreError::Listen(m) => write!(f, "{m}"),
+            CoreError::AlreadyRegistered(key) => write!(
+                f,
+                "key {key:?} is already registered, and not as a shared (acquired) entry"
+            ),
         }
     }
 }

@@ -119,6 +119,11 @@ impl KeyMap {
         self.table.is_empty()
     }
 
+    /// Every value, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = u32> + '_ {
+        self.table.iter().map(|e| e.handle)
+    }
+
     /// Removes every key.
     pub fn clear(&mut self) {
         self.table.clear();
@@ -176,6 +181,7 @@ mod tests {
         );
         assert_eq!(m.remove(7, "x"), Some(1));
         assert_eq!(m.get(7, "y"), Some(2));
+        assert_eq!(m.values().collect::<Vec<_>>(), vec![2]);
         m.clear();
         assert!(m.is_empty());
     }

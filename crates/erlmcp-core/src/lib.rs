@@ -12,6 +12,7 @@ pub mod bucket;
 pub mod clock;
 pub mod error;
 pub mod fd_limit;
+pub mod handles;
 pub mod histogram;
 pub mod keymap;
 pub mod listen_socket;

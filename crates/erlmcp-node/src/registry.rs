@@ -40,6 +40,13 @@ pub struct JsRegistryStats {
     pub skew: f64,
 }
 
+/// One hold of a shared entry: its handle, and whether this call created the entry.
+#[napi(object)]
+pub struct JsAcquired {
+    pub handle: u32,
+    pub first: bool,
+}
+
 /// Native sharded registry.
 #[napi(js_name = "ShardedRegistry")]
 pub struct JsShardedRegistry {
@@ -101,7 +108,41 @@ impl JsShardedRegistry {
         })
     }
 
-    /// Returns the handle removed, or -1.
+    /// Registers `key` with a handle the registry allocates; returns it, or -1 when `key` is
+    /// already registered.
+    #[napi]
+    pub fn register_new(&self, key: String) -> Result<i32> {
+        guard(|| Ok(self.inner.register_new(&key)?.map_or(-1, |h| h as i32)))
+    }
+
+    /// One hold of the shared entry `key` (created with a fresh handle on the first hold).
+    #[napi]
+    pub fn acquire(&self, key: String) -> Result<JsAcquired> {
+        guard(|| {
+            let (handle, first) = self.inner.acquire(&key)?;
+            Ok(JsAcquired { handle, first })
+        })
+    }
+
+    /// Gives back one hold of `key`; true when it was the last (the entry is gone).
+    #[napi]
+    pub fn release(&self, key: String) -> Result<bool> {
+        guard(|| self.inner.release(&key))
+    }
+
+    /// Holders of the shared entry `key` (0 when absent or not shared).
+    #[napi]
+    pub fn holders(&self, key: String) -> Result<u32> {
+        guard_ok(|| self.inner.holders(&key))
+    }
+
+    /// Handles the registry allocated that are live now.
+    #[napi(getter)]
+    pub fn allocated(&self) -> Result<f64> {
+        guard_ok(|| self.inner.allocated() as f64)
+    }
+
+    /// Returns the handle removed, or -1; a handle the registry allocated is freed.
     #[napi]
     pub fn unregister(&self, key: String) -> Result<i32> {
         guard_ok(|| self.inner.unregister(&key).map_or(-1, |h| h as i32))
