@@ -121,9 +121,10 @@ export class ServerSession extends Peer<ServerContext> {
       // Every session of a principal shares its ticket (bucket, shard): the limit is the
       // principal's, not the connection's. Queued items name their session, so one shard
       // destination serves them all.
-      const { ticket, first } = gate.acquirePrincipal(this.#principalKey);
-      this.ticket = ticket;
-      if (first) this.#shards?.attach(ticket.handle, deliverQueued);
+      this.ticket = gate.acquirePrincipal(this.#principalKey).ticket;
+      // Counted per ShardSet (per thread), not by the gate's process-wide `first`: another
+      // worker's session of this principal may hold the ticket already.
+      this.#shards?.attachShared(this.ticket.handle, deliverQueued);
     }
     this.attach(transport);
   }
@@ -378,8 +379,9 @@ export class ServerSession extends Peer<ServerContext> {
       this.#shards?.detach(this.ticket.handle);
       this.#gate.close(this.id, this.ticket);
     } else {
-      // The last holder detaches while the handle is still registered (detach needs its shard).
-      if (this.#gate.principalHolders(this.#principalKey) === 1) this.#shards?.detach(this.ticket.handle);
+      // Detached (by this thread's last holder) while the handle is still registered: detach
+      // needs its shard.
+      this.#shards?.detachShared(this.ticket.handle);
       this.#gate.releasePrincipal(this.#principalKey);
     }
     this.#host.sessionClosed(this);

@@ -58,6 +58,8 @@ export class ShardSet {
   readonly #frame = Buffer.allocUnsafe(FRAME_BYTES);
   readonly #router: Router;
   readonly #destinations = new Map<number, (item: unknown) => void>();
+  /** Sessions of this thread holding each shared (principal) handle. */
+  readonly #sharedHolds = new Map<number, number>();
   readonly #lookup: Destinations = { get: (h) => this.#destinations.get(h) };
   readonly #releaseOnDelivery: boolean;
   /** A frame left its shard (delivered, failed or orphaned): release its admission slot. */
@@ -129,6 +131,30 @@ export class ShardSet {
     if (!this.#destinations.has(handle)) (this.#slots[shard] as ShardSlot).sessions++;
     this.#destinations.set(handle, deliver);
     return shard;
+  }
+
+  /**
+   * Like {@link attach} for a handle several sessions of this thread share (an authenticated
+   * principal's ticket): counted, so that {@link detachShared} forgets it with the last one.
+   * The count is this ShardSet's own: with a process-wide gate, other threads' sessions of the
+   * same principal attach to their own ShardSets.
+   */
+  attachShared(handle: number, deliver: (item: unknown) => void): void {
+    const n = this.#sharedHolds.get(handle) ?? 0;
+    this.#sharedHolds.set(handle, n + 1);
+    if (n === 0) this.attach(handle, deliver);
+  }
+
+  /** One session of a shared handle is gone; the last one detaches it. */
+  detachShared(handle: number): void {
+    const n = this.#sharedHolds.get(handle);
+    if (n === undefined) return;
+    if (n > 1) {
+      this.#sharedHolds.set(handle, n - 1);
+      return;
+    }
+    this.#sharedHolds.delete(handle);
+    this.detach(handle);
   }
 
   /** Forgets `handle`'s destination; frames still queued for it will be counted as orphaned. */

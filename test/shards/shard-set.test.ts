@@ -218,4 +218,29 @@ describe('ShardSet restart times', () => {
     expect(set.stats()[0]?.restarts).toBe(crashes);
     expect(set.restartTimesMs).toHaveLength(RESTART_TIMES_KEPT);
   });
+
+  it('a shared handle stays attached until the last of its holders in this set detaches', async () => {
+    const { set, registry } = setup(1);
+    await set.start();
+    registry.register('principal:p', 3);
+    const got: number[] = [];
+    set.attachShared(3, (p) => got.push((p as Buffer).readUInt32LE(0)));
+    set.attachShared(3, () => {
+      throw new Error('the first destination stays');
+    });
+    expect(set.stats()[0]?.sessions).toBe(1);
+    set.detachShared(3);
+    expect(set.submit(3, msg(1))).toBe(AdmitCode.OK);
+    await drained(set);
+    expect(got).toEqual([1]);
+    set.detachShared(3);
+    expect(set.stats()[0]?.sessions).toBe(0);
+    expect(set.submit(3, msg(2))).toBe(AdmitCode.OK);
+    await drained(set);
+    expect(got).toEqual([1]);
+    expect(set.stats()[0]).toMatchObject({ orphaned: 1 });
+    // More detaches than attaches change nothing.
+    set.detachShared(3);
+    expect(set.stats()[0]?.sessions).toBe(0);
+  });
 });
