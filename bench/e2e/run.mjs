@@ -3,12 +3,14 @@
 // not share an event loop); this parent only orchestrates, then prints the tables and writes
 // bench/results/e2e-<date>.json and bench/results/e2e-latest.json. See docs/benchmarks-e2e.md.
 // The stateless group (2026-07-28 over Streamable HTTP, driven by wrk) lives in stateless.mjs.
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineCpu, otherCpuPct } from './cpu.mjs';
 import { fdLimit } from './limits.mjs';
+import { recordFailure } from './outcome.mjs';
 import { Child } from './proc.mjs';
 import { report } from './report.mjs';
 import { reportStateless } from './report-stateless.mjs';
@@ -224,11 +226,7 @@ async function runCase(c) {
     }
     await loadgen.stop({ type: 'close' }, 5000);
   } catch (err) {
-    const message = /** @type {Error} */ (err).message;
-    out.status = 'failed';
-    out.reason = message.split('\n')[0];
-    out.detail = message;
-    log(`${label}: FAILED: ${out.reason}`);
+    recordFailure(out, err, label, log);
   } finally {
     await loadgen?.kill();
     await server.stop({ type: 'stop' }, 3000);

@@ -6,9 +6,11 @@
 // Every case runs in every round, interleaved; each case: fresh server process -> probe from
 // Node (a real request, exact result checked; a failure makes the case `unavailable`) ->
 // warm-up wrk run -> measured wrk run with the server's and wrk's CPU -> server stopped.
+
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineCpu, otherCpuPct, waitForQuiet } from './cpu.mjs';
+import { recordFailure } from './outcome.mjs';
 import { openSessionPool, probeSession, probeStateless } from './probe.mjs';
 import { Child } from './proc.mjs';
 import { runWrk, WRK_MISSING, wrkVersion } from './wrk.mjs';
@@ -184,11 +186,7 @@ async function runCase(c, o, warmSec, durSec, log) {
         `(${l.serverCpuUsPerReq} µs/req) / wrk ${l.wrkCpuPct ?? '-'} % (${l.wrkCpuUsPerReq ?? '-'} µs/req) / other ${l.otherCpuPct ?? '-'} %`,
     );
   } catch (err) {
-    const message = /** @type {Error} */ (err).message;
-    out.status = 'failed';
-    out.reason = message.split('\n')[0];
-    out.detail = message;
-    log(`${label}: FAILED: ${out.reason}`);
+    recordFailure(out, err, label, log);
   } finally {
     await server.stop({ type: 'stop' }, 3000);
   }

@@ -3,6 +3,7 @@
 // resultType, serverInfo in _meta), as one JSON body. No MCP logic: no header checks, no
 // envelope validation, no tool lookup; whatever it costs over this is what MCP costs.
 import http from 'node:http';
+import { listenLoopback } from './loopback.mjs';
 
 const SERVER_INFO = { name: 'ceiling', version: '1.0.0' };
 
@@ -35,16 +36,5 @@ export async function start({ transport }) {
       res.end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(undefined));
-  });
-  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(() => resolve(undefined)));
-    },
-  };
+  return listenLoopback(server);
 }

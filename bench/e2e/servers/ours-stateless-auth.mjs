@@ -5,6 +5,7 @@
 // the cost this case measures against ours-stateless.
 import http from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { listenLoopback } from './loopback.mjs';
 import { loadErlmcp, serve } from './ours.mjs';
 import { UNBOUND_BUCKET } from './ours-stateless.mjs';
 
@@ -15,8 +16,8 @@ async function startIssuer() {
   const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' };
   const body = JSON.stringify({ keys: [jwk] });
   const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
-  const url = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
+  const { port, close } = await listenLoopback(server);
+  const url = `http://127.0.0.1:${port}`;
   const now = Math.floor(Date.now() / 1000);
   const token = await new SignJWT({
     iss: url,
@@ -29,7 +30,7 @@ async function startIssuer() {
   })
     .setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'at+jwt' })
     .sign(privateKey);
-  return { url, token, close: () => new Promise((r) => server.close(() => r(undefined))) };
+  return { url, token, close };
 }
 
 /** @param {{ transport: string }} opts */

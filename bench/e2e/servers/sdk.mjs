@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { WebSocketServer } from 'ws';
+import { listenLoopback } from './loopback.mjs';
 import { createSdkServer } from './sdk-tool.mjs';
 import { WsServerTransport } from './sdk-ws-transport.mjs';
 
@@ -71,17 +72,7 @@ async function startHttp() {
       res.end();
     }
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(undefined));
+  return listenLoopback(server, async () => {
+    for (const t of sessions.values()) await t.close();
   });
-  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: async () => {
-      for (const t of sessions.values()) await t.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(() => resolve(undefined)));
-    },
-  };
 }

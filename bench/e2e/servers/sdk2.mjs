@@ -12,6 +12,7 @@ import http from 'node:http';
 import { localhostHostValidation, localhostOriginValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
+import { listenLoopback } from './loopback.mjs';
 import { toZod } from './tools-50.mjs';
 
 /**
@@ -46,17 +47,5 @@ export async function startSdk2(transport, extraTools, options = {}) {
     if (!validateHost(req, res) || !validateOrigin(req, res)) return;
     void nodeHandler(req, res);
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(undefined));
-  });
-  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: async () => {
-      await handler.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(() => resolve(undefined)));
-    },
-  };
+  return listenLoopback(server, () => handler.close());
 }

@@ -7,9 +7,6 @@
 local here = debug.getinfo(1, 'S').source:match('^@(.*/)') or './'
 dofile(here .. 'common.lua')
 
-local ring = {}
-local next_index = 0
-
 function init(args)
   local version = args[1]
   local sessions = { select(2, unpack(args)) }
@@ -28,9 +25,4 @@ function init(args)
       ',"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}'
     ring[id] = wrk.format('POST', path, headers, body)
   end
-end
-
-function request()
-  next_index = next_index % #ring + 1
-  return ring[next_index]
 end

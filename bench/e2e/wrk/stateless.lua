@@ -7,9 +7,6 @@
 local here = debug.getinfo(1, 'S').source:match('^@(.*/)') or './'
 dofile(here .. 'common.lua')
 
-local ring = {}
-local next_index = 0
-
 function init(args)
   local path = wrk.path ~= '' and wrk.path or '/mcp'
   local headers = {
@@ -27,9 +24,4 @@ function init(args)
       '"io.modelcontextprotocol/clientInfo":{"name":"wrk","version":"1"}}}}'
     ring[id] = wrk.format('POST', path, headers, body)
   end
-end
-
-function request()
-  next_index = next_index % #ring + 1
-  return ring[next_index]
 end
