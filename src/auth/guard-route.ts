@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthOutcome, RequestAuthenticator } from './types.js';
+import { whenAuthenticated } from './when-authenticated.js';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => boolean;
 
@@ -29,18 +30,15 @@ export function guardRoutes(auth: RequestAuthenticator, paths: readonly string[]
   };
   return (req, res) => {
     if (!paths.includes(pathOf(req.url))) return route(req, res);
-    const outcome = auth.authenticate(req);
-    if (outcome instanceof Promise) {
-      outcome.then(
-        (o) => answer(req, res, o),
-        () => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end('authentication failed\n');
-        },
-      );
-    } else {
-      answer(req, res, outcome);
-    }
+    whenAuthenticated(
+      auth,
+      req,
+      (o) => answer(req, res, o),
+      () => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('authentication failed\n');
+      },
+    );
     return true;
   };
 }

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../load/sources.js';
 import { authConfigError } from './config-error.js';
 
 /**
@@ -15,10 +16,6 @@ export function parseSecureUrl(name: string, value: unknown): URL {
   } catch {
     throw authConfigError(`${name} must be an absolute URL, got ${JSON.stringify(value)}`);
   }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))) return url;
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return url;
   throw authConfigError(`${name} must be an https URL (http only on a loopback host), got ${value}`);
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

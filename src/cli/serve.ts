@@ -4,6 +4,7 @@ import { Authenticator } from '../auth/authenticator.js';
 import { type ConfigInput, loadConfig, runtimeOptions } from '../config/index.js';
 import { ErlmcpError } from '../core/errors.js';
 import { registerDemoToolset } from '../demo/toolset.js';
+import { isLoopbackHost } from '../load/sources.js';
 import { Gate } from '../mcp/gate.js';
 import { McpServer } from '../mcp/server.js';
 import { fdLimits, raiseFdLimit } from '../ops/fd-limit.js';
@@ -44,7 +45,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   if (!rt.stdio) checkFdLimit(config.server.maxConnections, log);
   // stdio takes no OAuth (the spec: credentials come from the environment).
   const auth = rt.auth && !rt.stdio ? new Authenticator(rt.auth.options) : undefined;
-  if (!rt.stdio && auth === undefined && !isLoopback(config.server.host)) {
+  if (!rt.stdio && auth === undefined && !isLoopbackHost(config.server.host)) {
     if (!rt.allowAnonymous) {
       throw new ErlmcpError(
         'ERR_CONFIG_INVALID',
@@ -171,10 +172,4 @@ function waitForSignal(log: Logger, stop: () => Promise<void>): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-}
-
-/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
-function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AuthOutcome, Principal, RequestAuthenticator } from '../auth/types.js';
+import { whenAuthenticated } from '../auth/when-authenticated.js';
 import { invalidArg } from '../core/errors.js';
 import { ErrorCode, errorResponse, type JsonRpcErrorObject, type RequestId } from '../mcp/jsonrpc.js';
 import { MODERN_PROTOCOL_VERSIONS } from '../mcp/versions.js';
@@ -181,16 +182,13 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       this.#route(req, res, undefined);
       return true;
     }
-    const outcome = auth.authenticate(req);
-    if (outcome instanceof Promise) {
-      outcome.then(
-        (o) => this.#authenticated(req, res, o),
-        (err: unknown) =>
-          reject(res, 500, ErrorCode.INTERNAL_ERROR, `Internal error: authentication failed: ${asError(err).message}`),
-      );
-    } else {
-      this.#authenticated(req, res, outcome);
-    }
+    whenAuthenticated(
+      auth,
+      req,
+      (o) => this.#authenticated(req, res, o),
+      (err) =>
+        reject(res, 500, ErrorCode.INTERNAL_ERROR, `Internal error: authentication failed: ${asError(err).message}`),
+    );
     return true;
   }
 
@@ -431,7 +429,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       description: error.message,
       ...(typeof scope === 'string' ? { scope } : {}),
     });
-    return c.headers['www-authenticate'] ?? c.headers['WWW-Authenticate'];
+    return c.headers['www-authenticate'];
   }
 
   /** @internal */

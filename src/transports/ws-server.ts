@@ -2,6 +2,7 @@ import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type PerMessageDeflateOptions, type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import type { AuthOutcome, Principal, RequestAuthenticator } from '../auth/types.js';
+import { whenAuthenticated } from '../auth/when-authenticated.js';
 import { invalidArg } from '../core/errors.js';
 import { HostOriginPolicy } from './http-guard.js';
 import { ConnectionLimiter } from './limiter.js';
@@ -203,15 +204,12 @@ export class WebSocketListener implements WsSessionHost {
       this.#upgrade(req, socket, head, undefined);
       return;
     }
-    const outcome = auth.authenticate(req);
-    if (outcome instanceof Promise) {
-      outcome.then(
-        (o) => this.#authenticated(req, socket, head, o),
-        () => refuse(socket, 500, 'authentication failed'),
-      );
-    } else {
-      this.#authenticated(req, socket, head, outcome);
-    }
+    whenAuthenticated(
+      auth,
+      req,
+      (o) => this.#authenticated(req, socket, head, o),
+      () => refuse(socket, 500, 'authentication failed'),
+    );
   }
 
   #authenticated(req: IncomingMessage, socket: Duplex, head: Buffer, outcome: AuthOutcome): void {
