@@ -65,6 +65,13 @@ export declare class OpTimings {
   get id(): number
   /** `ops` operations; `boundsUs` strictly ascending bucket upper bounds in µs. */
   constructor(ops: number, boundsUs: Array<number>)
+  /**
+   * The process-wide table named `name` (shared by every worker_thread), created with this
+   * shape if absent; `ERR_OPTIONS_MISMATCH` if it exists with another.
+   */
+  static open(name: string, ops: number, boundsUs: Array<number>): OpTimings
+  /** Forgets the table named `name`; instances already open keep it. Whether it existed. */
+  static forget(name: string): boolean
   /** Counts `[op][outcome][bucket]` (non-cumulative) followed by sums in µs `[op][outcome]`. */
   snapshot(): Float64Array
 }

@@ -1,4 +1,4 @@
-import { NATIVE, native } from '../native.js';
+import { adopt, NATIVE, native, takeAdopted } from '../native.js';
 import { assertInt, invalidArg } from './errors.js';
 
 /** Counters of one (operation, outcome) pair; see {@link OperationTimings.snapshot}. */
@@ -14,10 +14,18 @@ export interface OperationSeries {
   count: number;
 }
 
+function checkShape(ops: number, boundsUs: readonly number[]): void {
+  assertInt('ops', ops, 1, 1024);
+  if (!Array.isArray(boundsUs) || boundsUs.length === 0) throw invalidArg('boundsUs must be a non-empty array');
+}
+
 /**
  * Native duration histograms per operation and outcome, with fixed bucket bounds (for
  * Prometheus exposition). Recording happens inside {@link Router.completeTimed}, in the
  * native call that ends the request anyway; reading is for scrapes.
+ *
+ * `new OperationTimings()` is a private table; {@link OperationTimings.open} is the
+ * process-wide one of a name, which every worker_thread records into.
  */
 export class OperationTimings {
   /** @internal */
@@ -30,12 +38,28 @@ export class OperationTimings {
 
   /** `ops` operations (1..1024); an index beyond the last counts as the last. */
   constructor(ops: number, boundsUs: readonly number[]) {
-    assertInt('ops', ops, 1, 1024);
-    if (!Array.isArray(boundsUs) || boundsUs.length === 0) throw invalidArg('boundsUs must be a non-empty array');
-    this[NATIVE] = new native.OpTimings(ops, [...boundsUs]);
+    checkShape(ops, boundsUs);
+    this[NATIVE] = takeAdopted() ?? new native.OpTimings(ops, [...boundsUs]);
     this.id = this[NATIVE].id;
     this.ops = ops;
     this.boundsUs = Object.freeze([...boundsUs]);
+  }
+
+  /**
+   * The process-wide table named `name`: every worker_thread that opens it gets the same
+   * native counters, so a snapshot in any of them covers the requests of all. Created with
+   * this shape if absent; ERR_OPTIONS_MISMATCH if it exists with other `ops` or `boundsUs`.
+   */
+  static open(name: string, ops: number, boundsUs: readonly number[]): OperationTimings {
+    if (typeof name !== 'string' || name === '')
+      throw invalidArg('OperationTimings.open: name must be a non-empty string');
+    checkShape(ops, boundsUs);
+    return adopt(native.OpTimings.open(name, ops, [...boundsUs]), () => new OperationTimings(ops, boundsUs));
+  }
+
+  /** Forgets the table named `name` (true if it existed); tables already open keep counting. */
+  static forget(name: string): boolean {
+    return native.OpTimings.forget(name);
   }
 
   /** Every (operation, outcome) series, including empty ones, ordered by op then ok first. */

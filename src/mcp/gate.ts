@@ -2,7 +2,7 @@ import { AdmissionControl, type AdmissionOptions } from '../core/admission.js';
 import { type BreakerOptions, CircuitBreaker } from '../core/breaker.js';
 import { type BucketOptions, TokenBuckets } from '../core/bucket.js';
 import { ErlmcpError, invalidArg } from '../core/errors.js';
-import type { OperationTimings } from '../core/op-timings.js';
+import { OperationTimings } from '../core/op-timings.js';
 import { ShardedRegistry } from '../core/registry.js';
 import { AdmitCode, Router } from '../core/router.js';
 import { ErrorCode, McpError } from './jsonrpc.js';
@@ -112,7 +112,10 @@ export class Gate {
   readonly admission: AdmissionControl;
   readonly breaker: CircuitBreaker;
   readonly router: Router;
-  /** Request durations per MCP method and outcome, recorded where each request is completed. */
+  /**
+   * Request durations per MCP method and outcome, recorded where each request is completed:
+   * this gate's own table, or with {@link Gate.open} the process-wide `<name>:timings`.
+   */
   readonly timings: OperationTimings;
   readonly #breakerOpenMs: number;
   readonly #overloadRetryMs: number;
@@ -156,23 +159,23 @@ export class Gate {
     this.admission = parts.admission;
     this.breaker = parts.breaker;
     this.router = parts.router;
-    // No named OperationTimings exists: request durations stay per gate object (per thread).
-    this.timings = createOperationTimings();
+    this.timings = createOperationTimings(shared === undefined ? undefined : `${shared}:timings`);
   }
 
   /**
    * The process-wide gate named `name`: every worker_thread (each loading the addon itself)
    * that calls `Gate.open(name, options)` gets a Gate over the same process-global native
-   * instances `<name>:registry`, `<name>:buckets`, `<name>:admission`, `<name>:breaker` and
-   * `<name>:router`. Shared by all of them: session and principal handles (allocated natively,
-   * never the same live handle twice), the session count ({@link sessions}), one token bucket
-   * per session or principal whichever worker serves it, principals' shared tickets and their
-   * holder counts, shard admission depths, the breaker's state and the router's counters.
+   * instances `<name>:registry`, `<name>:buckets`, `<name>:admission`, `<name>:breaker`,
+   * `<name>:router` and `<name>:timings`. Shared by all of them: session and principal handles
+   * (allocated natively, never the same live handle twice), the session count
+   * ({@link sessions}), one token bucket per session or principal whichever worker serves it,
+   * principals' shared tickets and their holder counts, shard admission depths, the breaker's
+   * state, the router's counters and the request-duration histograms ({@link timings}, so
+   * {@link operationDurations} in any worker counts the requests of all).
    *
-   * Per thread (per Gate object): request durations ({@link timings}: there is no named
-   * OperationTimings), the notification tallies ({@link notificationStats}), each session's
-   * flood window, and the options that live in JS (`overloadRetryMs`, `principalBuckets`,
-   * the flood rule): pass the same options in every worker.
+   * Per thread (per Gate object): the notification tallies ({@link notificationStats}), each
+   * session's flood window, and the options that live in JS (`overloadRetryMs`,
+   * `principalBuckets`, the flood rule): pass the same options in every worker.
    *
    * The native options must match those the name was first opened with: otherwise
    * ERR_OPTIONS_MISMATCH (from the first part that differs), as for every named instance.
@@ -189,6 +192,7 @@ export class Gate {
     TokenBuckets.forget(`${name}:buckets`);
     AdmissionControl.forget(`${name}:admission`);
     CircuitBreaker.forget(`${name}:breaker`);
+    OperationTimings.forget(`${name}:timings`);
   }
 
   /**

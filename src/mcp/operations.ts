@@ -53,12 +53,16 @@ export interface OperationDurationsSnapshot {
   }>;
 }
 
-/** A native table sized for {@link OPERATION_METHODS}. */
-export function createOperationTimings(): OperationTimings {
-  return new OperationTimings(
-    OPERATION_METHODS.length,
-    OPERATION_BOUNDS_SECONDS.map((s) => Math.round(s * 1e6)),
-  );
+const OPERATION_BOUNDS_US = OPERATION_BOUNDS_SECONDS.map((s) => Math.round(s * 1e6));
+
+/**
+ * A native table sized for {@link OPERATION_METHODS}: a private one, or with `name` the
+ * process-wide table of that name (shared by every worker_thread that opens it).
+ */
+export function createOperationTimings(name?: string): OperationTimings {
+  return name === undefined
+    ? new OperationTimings(OPERATION_METHODS.length, OPERATION_BOUNDS_US)
+    : OperationTimings.open(name, OPERATION_METHODS.length, OPERATION_BOUNDS_US);
 }
 
 /** Reads `timings` as per-method series (empty series included). */

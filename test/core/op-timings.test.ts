@@ -56,3 +56,42 @@ describe('OperationTimings', () => {
     expect(() => new OperationTimings(1, [1.5])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
   });
 });
+
+describe('OperationTimings.open(name)', () => {
+  it('opens one table per name: same counters, other shapes refused, forget starts afresh', () => {
+    const { r, shard } = router();
+    const name = `ot-${process.pid}`;
+    const a = OperationTimings.open(name, 2, [10, 100]);
+    const b = OperationTimings.open(name, 2, [10, 100]);
+    expect(a.id).not.toBe(b.id);
+    expect(r.admit(7)).toBe(0);
+    r.completeTimed(shard, true, 50, a, 1, true);
+    expect(b.snapshot()[2]).toEqual({ op: 1, ok: true, counts: [0, 1, 0], sumUs: 50, count: 1 });
+    for (const [ops, bounds] of [
+      [3, [10, 100]],
+      [2, [10, 200]],
+      [2, [10]],
+    ] as const) {
+      expect(() => OperationTimings.open(name, ops, bounds)).toThrow(
+        expect.objectContaining({ code: 'ERR_OPTIONS_MISMATCH' }),
+      );
+    }
+    // A private table of the same shape shares nothing.
+    expect(new OperationTimings(2, [10, 100]).snapshot()[2]?.count).toBe(0);
+    expect(OperationTimings.forget(name)).toBe(true);
+    expect(OperationTimings.forget(name)).toBe(false);
+    expect(a.snapshot()[2]?.count).toBe(1);
+    expect(OperationTimings.open(name, 2, [10, 100]).snapshot()[2]?.count).toBe(0);
+    OperationTimings.forget(name);
+  });
+
+  it('checks the name and the shape before opening anything', () => {
+    for (const name of ['', 5 as unknown as string]) {
+      expect(() => OperationTimings.open(name, 1, [1])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
+    }
+    const name = `ot-bad-${process.pid}`;
+    expect(() => OperationTimings.open(name, 0, [1])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
+    expect(() => OperationTimings.open(name, 1, [5, 5])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
+    expect(OperationTimings.forget(name)).toBe(false);
+  });
+});

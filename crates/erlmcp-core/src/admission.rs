@@ -257,6 +257,79 @@ mod tests {
         a.release(0, 0).unwrap();
     }
 
+    /// `ConnectionLimiter.open` (src/transports/limiter.ts) is a named one-shard instance with
+    /// `max_per_shard == max_global`: threads opening it by name share one exact limit.
+    #[test]
+    fn named_one_shard_limit_is_exact_across_threads() {
+        use crate::named::NamedTable;
+        use std::sync::Arc;
+
+        let table: Arc<NamedTable<AdmissionControl, AdmissionOptions>> =
+            Arc::new(NamedTable::new());
+        let opts = |max: u32| AdmissionOptions {
+            shards: 1,
+            max_per_shard: max,
+            max_global: u64::from(max),
+        };
+        let a = table
+            .open("c", opts(8), |o| AdmissionControl::new(*o))
+            .unwrap();
+        let b = table
+            .open("c", opts(8), |o| AdmissionControl::new(*o))
+            .unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        let e = table
+            .open("c", opts(9), |o| AdmissionControl::new(*o))
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), "ERR_OPTIONS_MISMATCH");
+
+        let peak = Arc::new(AtomicU64::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (table, peak) = (Arc::clone(&table), Arc::clone(&peak));
+                std::thread::spawn(move || {
+                    let a = table
+                        .open("c", opts(8), |o| AdmissionControl::new(*o))
+                        .unwrap();
+                    let (mut ok, mut refused) = (0u64, 0u64);
+                    for i in 0..20_000u32 {
+                        // Hold 1..=3 slots at once, so the limit is hit often.
+                        let want = 1 + i % 3;
+                        let mut held = 0;
+                        for _ in 0..want {
+                            if a.admit(0).unwrap() == Admit::Ok {
+                                held += 1;
+                                peak.fetch_max(a.global_depth(), Ordering::Relaxed);
+                            } else {
+                                refused += 1;
+                            }
+                        }
+                        ok += u64::from(held);
+                        a.release(0, held).unwrap();
+                    }
+                    (ok, refused)
+                })
+            })
+            .collect();
+        let (mut ok, mut refused) = (0, 0);
+        for th in threads {
+            let (o, r) = th.join().unwrap();
+            ok += o;
+            refused += r;
+        }
+        let s = a.stats();
+        assert!(peak.load(Ordering::Relaxed) <= 8);
+        assert_eq!(s.global_depth, 0);
+        assert_eq!(s.admitted, ok);
+        assert_eq!(s.shard_rejected + s.global_rejected, refused);
+        assert_eq!(
+            ok + refused,
+            4 * (0..20_000u64).map(|i| 1 + i % 3).sum::<u64>()
+        );
+        assert_eq!(a.release(0, 1).unwrap_err().code(), "ERR_RELEASE_UNDERFLOW");
+    }
+
     #[test]
     fn bad_shards_and_options() {
         let a = ac(4, 1, 1);

@@ -27,6 +27,16 @@ pub struct OpTimings {
     sums_us: Box<[AtomicU64]>,
 }
 
+/// The shape of an [`OpTimings`]: what a named instance is opened with (and compared by, so a
+/// second `open` with other bounds is `OptionsMismatch`, not a table with the wrong buckets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpTimingsOptions {
+    /// Operations in the table, `1..=MAX_OPS`.
+    pub ops: usize,
+    /// Strictly ascending bucket upper bounds in µs, `1..=MAX_BOUNDS` of them.
+    pub bounds_us: Vec<u64>,
+}
+
 /// A copy of every counter, in the layout documented on [`OpTimings`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpTimingsSnapshot {
@@ -62,6 +72,19 @@ impl OpTimings {
             counts,
             sums_us,
         })
+    }
+
+    /// A table of the shape `options` (see [`OpTimings::new`]).
+    pub fn with_options(options: &OpTimingsOptions) -> CoreResult<Self> {
+        Self::new(options.ops, &options.bounds_us)
+    }
+
+    /// The shape this table was built with.
+    pub fn options(&self) -> OpTimingsOptions {
+        OpTimingsOptions {
+            ops: self.ops,
+            bounds_us: self.bounds_us.to_vec(),
+        }
     }
 
     /// Operations in the table.
@@ -106,6 +129,7 @@ impl OpTimings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::named::NamedTable;
     use std::sync::Arc;
 
     #[test]
@@ -135,6 +159,75 @@ mod tests {
         assert!(OpTimings::new(1, &[]).is_err());
         assert!(OpTimings::new(1, &[5, 5]).is_err());
         assert!(OpTimings::new(1, &[6, 5]).is_err());
+    }
+
+    #[test]
+    fn named_open_shares_one_table_and_refuses_another_shape() {
+        let table: NamedTable<OpTimings, OpTimingsOptions> = NamedTable::new();
+        let shape = |ops, bounds: &[u64]| OpTimingsOptions {
+            ops,
+            bounds_us: bounds.to_vec(),
+        };
+        let a = table
+            .open("t", shape(2, &[10, 100]), OpTimings::with_options)
+            .unwrap();
+        let b = table
+            .open("t", shape(2, &[10, 100]), OpTimings::with_options)
+            .unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        a.record(1, true, 5);
+        assert_eq!(b.snapshot().counts.iter().sum::<u64>(), 1);
+        assert_eq!(b.options(), shape(2, &[10, 100]));
+        for other in [shape(3, &[10, 100]), shape(2, &[10, 200]), shape(2, &[10])] {
+            let e = table
+                .open("t", other, OpTimings::with_options)
+                .err()
+                .unwrap();
+            assert_eq!(e.code(), "ERR_OPTIONS_MISMATCH");
+        }
+        // A bad shape creates nothing; forgetting leaves holders their table.
+        let e = table
+            .open("bad", shape(1, &[5, 5]), OpTimings::with_options)
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), "ERR_INVALID_ARG");
+        assert!(table.get("bad").is_none());
+        assert!(table.remove("t"));
+        let c = table
+            .open("t", shape(3, &[1]), OpTimings::with_options)
+            .unwrap();
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!(a.snapshot().counts.iter().sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn concurrent_records_through_separate_opens_are_all_counted() {
+        let table: Arc<NamedTable<OpTimings, OpTimingsOptions>> = Arc::new(NamedTable::new());
+        let shape = OpTimingsOptions {
+            ops: 2,
+            bounds_us: vec![10, 100],
+        };
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (table, shape) = (Arc::clone(&table), shape.clone());
+                std::thread::spawn(move || {
+                    // Every thread opens the name itself, as every worker_thread does.
+                    let t = table.open("t", shape, OpTimings::with_options).unwrap();
+                    for n in 0..25_000u64 {
+                        t.record((n % 2) as usize, true, n % 200);
+                    }
+                })
+            })
+            .collect();
+        for th in threads {
+            th.join().unwrap();
+        }
+        let s = table.get("t").unwrap().snapshot();
+        assert_eq!(s.counts.iter().sum::<u64>(), 100_000);
+        assert_eq!(
+            s.sums_us.iter().sum::<u64>(),
+            4 * (0..25_000u64).map(|n| n % 200).sum::<u64>()
+        );
     }
 
     #[test]
