@@ -202,10 +202,20 @@ export declare function breakerRecordSuccess(id: number, latencyUs: number): voi
 /** Tokens left after taking `n` from `handle`, or the negative shortfall. */
 export declare function bucketsConsume(id: number, handle: number, n: number): number
 
+/** A new descriptor of a socket held by `holdListenSocket`, for one `server.listen({ fd })`. */
+export declare function dupListenSocket(fd: number): number
+
 /** The current limits, or null where the platform has none. */
 export declare function fdLimits(): JsFdLimits | null
 
 export declare function histogramRecord(id: number, us: number): void
+
+/**
+ * Like `reuseportListen`, but the socket is held by the native core until
+ * `releaseListenSocket(fd)`: listen on copies from `dupListenSocket(fd)`, so closing a server
+ * (a worker restarting) never closes the socket or resets the connections queued on it.
+ */
+export declare function holdListenSocket(host: string, port: number, backlog: number): number
 
 /** One hold of a shared entry: its handle, and whether this call created the entry. */
 export interface JsAcquired {
@@ -393,6 +403,9 @@ export declare function registryLookup(id: number, key: string): number
  * ArrayBuffer created per call, each cost more than the lookups themselves.
  */
 export declare function registryLookupJoined(id: number, joined: Uint8Array, out: Int32Array): number
+
+/** Closes the native core's descriptor of a held socket (copies stay open until closed). */
+export declare function releaseListenSocket(fd: number): void
 
 /**
  * Binds a non-blocking TCP socket with SO_REUSEADDR + SO_REUSEPORT to `host:port`, listens

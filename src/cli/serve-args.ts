@@ -17,6 +17,8 @@ export const SERVE_USAGE = `serve options (each flag overrides its config key; s
   --port PORT          Port to bind (default 9999; 0 picks a free one)              (server.port)
   --path PATH          URL path of the MCP endpoint (default /mcp)                  (server.path)
   --max-connections N  WebSocket connections + HTTP sessions held (default 15000)   (server.maxConnections)
+  --workers N          Worker threads on the port (default 0: one per core; 1: none) (server.workers)
+  --module FILE        Serve the McpServer FILE's default export builds, in every worker (server.module)
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info) (logging.level)
   --shutdown-ms MS     How long in-flight requests may finish on SIGINT/SIGTERM (default 5000) (server.shutdownMs)
   --auth-allow-anonymous  Serve a non-loopback --host without auth (refused otherwise) (auth.allowAnonymous)
@@ -38,6 +40,8 @@ export function parseServeArgs(args: string[]): ServeArgs {
       port: { type: 'string' },
       path: { type: 'string' },
       'max-connections': { type: 'string' },
+      workers: { type: 'string' },
+      module: { type: 'string' },
       'log-level': { type: 'string' },
       'shutdown-ms': { type: 'string' },
       'auth-allow-anonymous': { type: 'boolean' },
@@ -52,6 +56,8 @@ export function parseServeArgs(args: string[]): ServeArgs {
       port: num(values.port),
       path: values.path,
       maxConnections: num(values['max-connections']),
+      workers: num(values.workers),
+      module: values.module,
       shutdownMs: num(values['shutdown-ms']),
     },
     logging: { level: values['log-level'] },

@@ -1,16 +1,13 @@
-import { createRequire } from 'node:module';
-import { startApplication } from '../app/application.js';
-import { Authenticator } from '../auth/authenticator.js';
-import { type ConfigInput, loadConfig, runtimeOptions } from '../config/index.js';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { startServing } from '../app/serving.js';
+import { type ConfigInput, type ErlmcpConfig, loadConfig, runtimeOptions } from '../config/index.js';
 import { ErlmcpError } from '../core/errors.js';
-import { registerDemoToolset } from '../demo/toolset.js';
 import { isLoopbackHost } from '../load/sources.js';
 import { Gate } from '../mcp/gate.js';
-import { McpServer } from '../mcp/server.js';
 import { fdLimits, raiseFdLimit } from '../ops/fd-limit.js';
 import { createLogger, type Logger } from '../ops/logger.js';
-import { openTelemetryTracer } from '../ops/tracing.js';
-import { ShardSet } from '../shards/shard-set.js';
+import { startWorkerPool } from '../workers/pool.js';
 
 export interface ServeOptions {
   /** `--config FILE`. */
@@ -20,8 +17,6 @@ export interface ServeOptions {
   /** Environment for ERLMCP_* overrides (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
-
-const { version } = createRequire(__filename)('../../package.json') as { version: string };
 
 /** Descriptors beyond the connections: listening socket, stdio, log file, the runtime's own. */
 const FD_MARGIN = 256;
@@ -43,9 +38,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   const rt = runtimeOptions(config);
   const log = createLogger(rt.logLevel);
   if (!rt.stdio) checkFdLimit(config.server.maxConnections, log);
-  // stdio takes no OAuth (the spec: credentials come from the environment).
-  const auth = rt.auth && !rt.stdio ? new Authenticator(rt.auth.options) : undefined;
-  if (!rt.stdio && auth === undefined && !isLoopbackHost(config.server.host)) {
+  if (!rt.stdio && rt.auth === undefined && !isLoopbackHost(config.server.host)) {
     if (!rt.allowAnonymous) {
       throw new ErlmcpError(
         'ERR_CONFIG_INVALID',
@@ -58,41 +51,12 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
     );
   }
 
-  const gate = new Gate(rt.gate);
-  // One manager per registry shard runs the requests (see src/shards): a manager that crashes
-  // is restarted alone and the requests waiting in its shard's queue are not lost.
-  const shards = rt.shardsEnabled
-    ? new ShardSet({
-        registry: gate.registry,
-        router: gate.router,
-        releaseOnDelivery: false,
-        logger: log,
-        ...rt.shardSet,
-        queue: { warnAt: rt.queue.warnAt, rejectAt: rt.queue.rejectAt },
-        managerShutdownMs: rt.supervisor.childShutdownMs,
-      })
-    : undefined;
-  const tracer = rt.tracing.enabled ? openTelemetryTracer(rt.tracing.serviceName) : undefined;
-  const server = new McpServer({ name: 'erlmcp-demo', version }, { gate, shards, tracer, ...rt.server });
-  const demo = registerDemoToolset(server);
-  server.on('sessionerror', (err, session) => log.debug({ err, session: session.id }, 'session error'));
   if (rt.debug.faultInjection) log.warn('debug.faultInjection is on: POST /admin/crash-shard crashes shard managers');
+  const workers = rt.stdio ? 1 : config.server.workers === 0 ? os.availableParallelism() : config.server.workers;
+  if (workers > 1) return servePool(config, workers, log);
 
-  const app = await startApplication({
-    server,
-    stdio: rt.stdio,
-    listen: auth ? { ...rt.listen, auth } : rt.listen,
-    logger: log,
-    shards,
-    ...rt.application,
-    supervisor: rt.supervisor,
-    observability: rt.metrics.enabled
-      ? {
-          faultInjection: rt.debug.faultInjection,
-          ...(auth && rt.auth?.protectMetrics ? { metricsAuth: auth } : {}),
-        }
-      : undefined,
-  });
+  const serving = await startServing({ config, rt, log, gate: new Gate(rt.gate) });
+  const app = serving.app;
   const listener = app.listener();
   if (listener) {
     log.info(
@@ -101,8 +65,11 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
         http: listener.url,
         maxConnections: config.server.maxConnections,
         metrics: rt.metrics.enabled ? `${new URL(listener.url).origin}/metrics` : false,
-        shards: shards ? shards.shards : 0,
-        auth: auth ? { resource: rt.auth?.options.resource, metadata: auth.resourceMetadataUrl } : false,
+        shards: serving.shards ? serving.shards.shards : 0,
+        workers: 1,
+        auth: serving.auth
+          ? { resource: rt.auth?.options.resource, metadata: serving.auth.resourceMetadataUrl }
+          : false,
       },
       'erlmcp serving MCP (WebSocket and Streamable HTTP)',
     );
@@ -118,7 +85,43 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
     failed.then((isError) => (isError ? ('failed' as const) : ('stopped' as const))),
   ]);
   if (outcome === 'stdio closed') await app.stop();
-  demo.stop();
+  await serving.release();
+  if (outcome === 'failed') {
+    log.error('the supervision tree gave up; exiting');
+    log.flush();
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * `erlmcp serve --workers N` (N > 1): the pool of worker threads on one port until a signal,
+ * then every worker drains at once. A worker that crashes is restarted by the pool's tree; the
+ * tree giving up ends the process with 1.
+ */
+async function servePool(config: ErlmcpConfig, workers: number, log: Logger): Promise<number> {
+  // Every worker must open requestState another one sealed: one random key for the process.
+  const shared: ErlmcpConfig =
+    config.mcp.requestStateKey === 'random'
+      ? { ...config, mcp: { ...config.mcp, requestStateKey: randomBytes(32).toString('base64url') } }
+      : config;
+  const pool = await startWorkerPool({ config: shared, workers, logger: log });
+  log.info(
+    {
+      websocket: pool.url.replace(/^http/, 'ws'),
+      http: pool.url,
+      workers: pool.size,
+      maxConnections: config.server.maxConnections,
+      metrics: config.metrics.enabled ? `${new URL(pool.url).origin}/metrics` : false,
+    },
+    'erlmcp serving MCP (WebSocket and Streamable HTTP) on every worker thread',
+  );
+  const failed = pool.root.done.then((reason) => reason instanceof Error);
+  const signalled = waitForSignal(log, () => pool.stop());
+  const outcome = await Promise.race([
+    signalled.then(() => 'stopped' as const),
+    failed.then((isError) => (isError ? ('failed' as const) : ('stopped' as const))),
+  ]);
   if (outcome === 'failed') {
     log.error('the supervision tree gave up; exiting');
     log.flush();

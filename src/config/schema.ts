@@ -83,6 +83,18 @@ export const SCHEMA: ConfigSchema = {
       default: false,
       doc: 'Serve one client over stdin/stdout instead of listening (the network keys are then unused).',
     },
+    workers: {
+      kind: 'integer',
+      min: 0,
+      max: 1_024,
+      default: 0,
+      doc: 'Worker threads serving the port, each with its own event loop over the one process-wide native core (docs/workers.md). 0: os.availableParallelism(); 1: one thread, no workers. stdio always uses one.',
+    },
+    module: {
+      kind: 'string',
+      default: '',
+      doc: 'A JavaScript module whose default export builds the McpServer to serve (called once in every worker, docs/workers.md). Empty: the demo toolset.',
+    },
   },
   websocket: {
     enabled: { kind: 'boolean', default: true, doc: 'Serve MCP over WebSocket (subprotocol "mcp") on server.path.' },

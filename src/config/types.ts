@@ -32,6 +32,10 @@ export interface ServerConfig {
   readonly shutdownMs: number;
   /** Serve one client over stdin/stdout instead of the network. Default false. */
   readonly stdio: boolean;
+  /** Worker threads serving the port; 0 = os.availableParallelism(), 1 = no workers. Default 0. */
+  readonly workers: number;
+  /** Module whose default export builds the McpServer (every worker calls it); "" = the demo toolset. Default "". */
+  readonly module: string;
 }
 
 /** The WebSocket transport (WebSocketListenerOptions). */

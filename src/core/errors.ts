@@ -57,7 +57,11 @@ export type ErrorCode =
   | 'ERR_LOAD_TARGET'
   | 'ERR_REPORT_INVALID'
   // client-side authorization
-  | 'ERR_AUTH_TOKEN';
+  | 'ERR_AUTH_TOKEN'
+  // Worker threads (src/workers)
+  | 'ERR_WORKER_UNAVAILABLE'
+  | 'ERR_WORKER_CALL'
+  | 'ERR_WORKER_START';
 
 /** An error with a stable `code`. */
 export class ErlmcpError extends Error {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AuthOutcome, Principal, RequestAuthenticator } from '../auth/types.js';
 import { whenAuthenticated } from '../auth/when-authenticated.js';
 import { invalidArg } from '../core/errors.js';
@@ -7,6 +7,7 @@ import { ErrorCode, errorResponse, type JsonRpcErrorObject, type RequestId } fro
 import { MODERN_PROTOCOL_VERSIONS } from '../mcp/versions.js';
 import { BodyReader, type BodySink, parseJsonBody } from './http-body.js';
 import { classifyPost } from './http-era.js';
+import type { ForwardedRequest, SessionPeers } from './http-forward.js';
 import { acceptsJsonAndSse, acceptsSse, HostOriginPolicy, isJsonContentType, protocolVersionOk } from './http-guard.js';
 import { type SessionHost, StreamableHttpServerTransport } from './http-session.js';
 import { type ChannelHost, StatelessHttpTransport } from './http-stateless.js';
@@ -64,6 +65,12 @@ export interface StreamableHttpListenerOptions {
    * channel and token bucket are its principal's. Default: none (anonymous, keyed by address).
    */
   auth?: RequestAuthenticator;
+  /**
+   * The other listeners of this process that share the port (one per worker thread): a
+   * request for a session one of them owns is served by it (src/workers/session-relay.ts).
+   * Session ids then start with {@link SessionPeers.sessionIdPrefix}. Default: none.
+   */
+  peers?: SessionPeers;
 }
 
 const JSON_HEAD = 'application/json';
@@ -103,6 +110,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
   readonly #onclient: StreamableHttpListenerOptions['onclient'];
   readonly #onwarning: StreamableHttpListenerOptions['onwarning'];
   readonly #auth: RequestAuthenticator | undefined;
+  readonly #peers: SessionPeers | undefined;
   readonly #sessions = new Map<string, StreamableHttpServerTransport>();
   readonly #clients = new Map<string, StatelessHttpTransport>();
   readonly #clientIdleMs: number;
@@ -127,6 +135,8 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     this.#onclient = options.onclient;
     this.#onwarning = options.onwarning;
     this.#auth = options.auth;
+    this.#peers = options.peers;
+    this.#peers?.attach(this);
     this.#clientIdleMs = positive('clientIdleMs', options.clientIdleMs, 60_000);
     this.#maxClients = positive('maxClients', options.maxClients, 65_536);
     // One sweep for all sessions and channels; each expires between idleMs and 1.5 x idleMs.
@@ -282,7 +292,12 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       reject(res, 400, ErrorCode.INVALID_REQUEST, 'Bad Request: Mcp-Session-Id header is required');
       return;
     }
-    const session = this.#lookup(req, res, sid, principal);
+    if (this.#forward(sid, { method: 'GET', headers: req.headers, principal }, res)) return;
+    this.#openGet(req.headers, res, sid, principal);
+  }
+
+  #openGet(headers: IncomingHttpHeaders, res: ServerResponse, sid: string, principal: Principal | undefined): void {
+    const session = this.#lookup(headers, res, sid, principal);
     if (session === null) return;
     if (!session.openGet(res)) {
       reject(res, 409, ErrorCode.INVALID_REQUEST, 'Conflict: this session already has a GET stream open');
@@ -295,11 +310,55 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       notAllowed(res);
       return;
     }
-    const session = this.#lookup(req, res, sid, principal);
+    if (this.#forward(sid, { method: 'DELETE', headers: req.headers, principal }, res)) return;
+    this.#end(req.headers, res, sid, principal);
+  }
+
+  #end(headers: IncomingHttpHeaders, res: ServerResponse, sid: string, principal: Principal | undefined): void {
+    const session = this.#lookup(headers, res, sid, principal);
     if (session === null) return;
     void session.close();
     res.writeHead(200);
     res.end();
+  }
+
+  /**
+   * @internal A request that another listener of the process received for a session of
+   * this one ({@link StreamableHttpListenerOptions.peers}); `res` relays the answer back.
+   * Served as if it had arrived here, after the receiving listener's checks and auth.
+   */
+  serveForwarded(request: ForwardedRequest, res: ServerResponse): void {
+    if (this.#closed) {
+      reject(res, 503, ErrorCode.SESSION_CLOSING, 'the server is shutting down', request.id ?? null, {
+        'retry-after': '1',
+      });
+      return;
+    }
+    const sid = single(request.headers['mcp-session-id']) ?? '';
+    const headers = request.headers;
+    if (request.method === 'GET') this.#openGet(headers, res, sid, request.principal);
+    else if (request.method === 'DELETE') this.#end(headers, res, sid, request.principal);
+    else {
+      let value: unknown;
+      try {
+        value = parseJsonBody(Buffer.from(request.body ?? '', 'utf8'));
+      } catch (err) {
+        reject(res, 400, ErrorCode.PARSE_ERROR, `Parse error: ${(err as Error).message}`);
+        return;
+      }
+      const session = this.#lookup(headers, res, sid, request.principal, idOf(value));
+      if (session !== null) this.#deliverPost({ headers } as IncomingMessage, res, session, value, request.principal);
+    }
+  }
+
+  /** Hands a request for a peer's session to that peer; false when the session is not a peer's. */
+  #forward(sid: string, request: ForwardedRequest, res: ServerResponse): boolean {
+    const peers = this.#peers;
+    if (peers === undefined || this.#sessions.has(sid)) return false;
+    const owner = peers.ownerOf(sid);
+    if (owner === undefined) return false;
+    peers.forward(owner, request, res);
+    return true;
   }
 
   /**
@@ -308,13 +367,13 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
    * session opened by another principal is not found: its id proves nothing about the caller.
    */
   #lookup(
-    req: IncomingMessage,
+    headers: IncomingHttpHeaders,
     res: ServerResponse,
     sid: string,
     principal: Principal | undefined,
     id: RequestId | null = null,
   ): StreamableHttpServerTransport | null {
-    const version = req.headers['mcp-protocol-version'];
+    const version = headers['mcp-protocol-version'];
     if (!protocolVersionOk(version)) {
       reject(
         res,
@@ -360,7 +419,9 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     const id = idOf(value);
     const sid = single(req.headers['mcp-session-id']);
     if (sid !== undefined) {
-      session = this.#lookup(req, res, sid, principal, id);
+      if (this.#forward(sid, { method: 'POST', headers: req.headers, body: body.toString('utf8'), id, principal }, res))
+        return;
+      session = this.#lookup(req.headers, res, sid, principal, id);
       if (session === null) return;
     }
     if (session === null) {
@@ -377,11 +438,21 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       session = this.#open(res, value.id, principal);
       if (session === null) return;
     }
+    this.#deliverPost(req, res, session, value, principal);
+  }
+
+  #deliverPost(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: StreamableHttpServerTransport,
+    value: unknown,
+    principal: Principal | undefined,
+  ): void {
     if (session.closed) {
-      reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session', id);
+      reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session', idOf(value));
       return;
     }
-    session.acceptPost(reader.req, res, value, principal);
+    session.acceptPost(req, res, value, principal);
   }
 
   /** @internal */
@@ -454,7 +525,11 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       );
       return null;
     }
-    const session = new StreamableHttpServerTransport(randomUUID(), this, principal);
+    const session = new StreamableHttpServerTransport(
+      `${this.#peers?.sessionIdPrefix ?? ''}${randomUUID()}`,
+      this,
+      principal,
+    );
     this.#sessions.set(session.sessionId, session);
     try {
       const out = this.#onsession(session);

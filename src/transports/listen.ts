@@ -21,6 +21,11 @@ export interface ListenOptions {
   /** WebSocket connections + Streamable HTTP sessions held at once; beyond it 503 (default 15,000). */
   maxConnections?: number;
   /**
+   * The limiter holding those slots, instead of a private one of `maxConnections`: e.g.
+   * `ConnectionLimiter.open(name, max)`, one count for every worker thread of the process.
+   */
+  limiter?: ConnectionLimiter;
+  /**
    * Deadlines on receiving requests (headers 5 s, whole request 30 s, keep-alive idle 5 s)
    * and the raw TCP connection limit (default: from the open-file limit): see
    * {@link ConnectionGuardOptions}. Responses and upgraded WebSockets are never cut by them.
@@ -51,6 +56,15 @@ export interface ListenOptions {
    * process gets the same port, picked once. Default false: the port is this listener's alone.
    */
   reusePort?: boolean | ReusePortMode;
+  /**
+   * Listen on this already listening socket instead of binding (host and port then only
+   * describe it): a worker pool's copy of a socket it holds (src/workers/pool.ts). Closing the
+   * listener closes this descriptor. While draining ({@link Listener.stopAccepting}) such a
+   * listener keeps accepting connections and answers their new requests 503 with
+   * `Connection: close`: connections the kernel already queued on the socket are answered,
+   * not reset.
+   */
+  fd?: number;
 }
 
 /** A running endpoint: see {@link listen}. */
@@ -81,7 +95,7 @@ export interface Listener {
 export async function listen(mcp: McpServer, options: ListenOptions = {}): Promise<Listener> {
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/mcp';
-  const limiter = new ConnectionLimiter(options.maxConnections ?? 15_000);
+  const limiter = options.limiter ?? new ConnectionLimiter(options.maxConnections ?? 15_000);
   // Before anything with timers is built: its options may throw.
   const guard = new ConnectionGuard(options.connections);
   let accepting = true;
@@ -133,8 +147,14 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
   guard.attach(server);
 
   const reuse = options.reusePort === true ? 'auto' : options.reusePort || undefined;
+  const fd = options.fd;
   // Made last: in 'native' mode it opens a socket that only server.listen() takes over.
-  const target = reuse ? sharedListenTarget({ host, port: options.port ?? 9999, mode: reuse }) : undefined;
+  const target =
+    fd !== undefined
+      ? { listen: { fd } }
+      : reuse
+        ? sharedListenTarget({ host, port: options.port ?? 9999, mode: reuse })
+        : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const listening = () => {
@@ -158,7 +178,8 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
     async stopAccepting() {
       accepting = false;
       // Stop listening; keep-alive connections and WebSockets stay open for their sessions.
-      server.close();
+      // A pool's socket stays open so that what is queued on it gets its 503 (see `fd`).
+      if (fd === undefined) server.close();
     },
     close() {
       closed ??= (async () => {

@@ -62,6 +62,30 @@ pub fn shared_port(host: &str) -> CoreResult<u16> {
     imp::shared_port(ip)
 }
 
+/// Creates a listening socket as [`bind_reuseport`] does and keeps it: the returned descriptor
+/// stays open until [`release_held`], whatever Node does with the copies [`dup_held`] hands
+/// out. A worker pool listens on copies, so a worker that closes its server (restart, crash)
+/// leaves the socket in the `SO_REUSEPORT` group with its accept queue intact: the kernel
+/// resets queued connections only when the last descriptor of a socket closes, and the
+/// worker started in its place accepts them.
+pub fn hold_reuseport(host: &str, port: u16, backlog: i32) -> CoreResult<RawFd> {
+    let fd = bind_reuseport(host, port, backlog)?;
+    imp::hold(fd);
+    Ok(fd)
+}
+
+/// A new close-on-exec descriptor for the socket held as `fd` (for `server.listen({ fd })`,
+/// which closes it with its server). Errors: [`CoreError::InvalidArg`] when `fd` is not held.
+pub fn dup_held(fd: RawFd) -> CoreResult<RawFd> {
+    imp::dup_held(fd)
+}
+
+/// Closes the held descriptor `fd`; the socket closes once every copy is closed too.
+/// Errors: [`CoreError::InvalidArg`] when `fd` is not held.
+pub fn release_held(fd: RawFd) -> CoreResult<()> {
+    imp::release_held(fd)
+}
+
 /// Resolves `host` (an IP literal, optionally in brackets, or a name) with `port`.
 fn resolve(host: &str, port: u16) -> CoreResult<SocketAddr> {
     if host.is_empty() {
@@ -87,7 +111,7 @@ fn resolve(host: &str, port: u16) -> CoreResult<SocketAddr> {
 #[cfg(unix)]
 mod imp {
     use std::net::{IpAddr, SocketAddr};
-    use std::os::fd::{BorrowedFd, IntoRawFd};
+    use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
     use std::sync::Mutex;
 
     use socket2::{Domain, Protocol, SockRef, Socket, Type};
@@ -97,6 +121,35 @@ mod imp {
 
     /// The placeholders of [`super::shared_port`]: (address, port, socket kept open).
     static SHARED: Mutex<Vec<(IpAddr, u16, Socket)>> = Mutex::new(Vec::new());
+    /// The sockets of [`super::hold_reuseport`], by descriptor number.
+    static HELD: Mutex<Vec<OwnedFd>> = Mutex::new(Vec::new());
+
+    fn not_held(fd: RawFd) -> CoreError {
+        CoreError::invalid(format!("fd {fd} is not a listening socket held by erlmcp"))
+    }
+
+    pub fn hold(fd: RawFd) {
+        // SAFETY: `fd` was just returned by `bind` (into_raw_fd): nobody else owns it yet.
+        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+        HELD.lock().unwrap_or_else(|p| p.into_inner()).push(owned);
+    }
+
+    pub fn dup_held(fd: RawFd) -> CoreResult<RawFd> {
+        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        let owned = held.iter().find(|o| o.as_raw_fd() == fd).ok_or_else(|| not_held(fd))?;
+        // try_clone_to_owned is F_DUPFD_CLOEXEC: the copy is close-on-exec as the original.
+        let copy = owned
+            .try_clone()
+            .map_err(|e| CoreError::Listen(format!("cannot duplicate fd {fd}: {e}")))?;
+        Ok(copy.into_raw_fd())
+    }
+
+    pub fn release_held(fd: RawFd) -> CoreResult<()> {
+        let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        let at = held.iter().position(|o| o.as_raw_fd() == fd).ok_or_else(|| not_held(fd))?;
+        drop(held.swap_remove(at));
+        Ok(())
+    }
 
     fn os_err(what: &str, addr: SocketAddr, e: std::io::Error) -> CoreError {
         CoreError::Listen(format!("{what} {addr}: {e}"))
@@ -192,6 +245,16 @@ mod imp {
     pub fn shared_port(_ip: IpAddr) -> CoreResult<u16> {
         Err(unsupported())
     }
+
+    pub fn hold(_fd: RawFd) {}
+
+    pub fn dup_held(_fd: RawFd) -> CoreResult<RawFd> {
+        Err(unsupported())
+    }
+
+    pub fn release_held(_fd: RawFd) -> CoreResult<()> {
+        Err(unsupported())
+    }
 }
 
 #[cfg(all(test, unix))]
@@ -239,6 +302,27 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    #[test]
+    fn a_queued_connection_survives_closing_a_copy_of_a_held_socket() {
+        let held = hold_reuseport("127.0.0.1", 0, 16).unwrap();
+        let port = local_port(held).unwrap();
+        let copy = own(dup_held(held).unwrap());
+        assert_ne!(copy.as_raw_fd(), held);
+        // Queued on the socket, never accepted through this copy.
+        let _client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        drop(copy);
+        // Another copy, as a restarted worker would get, still finds it in the queue.
+        let again = socket2::Socket::from(own(dup_held(held).unwrap()));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while again.accept().is_err() {
+            assert!(Instant::now() < deadline, "the queued connection was lost");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        release_held(held).unwrap();
+        assert_eq!(dup_held(held).unwrap_err().code(), "ERR_INVALID_ARG");
+        assert_eq!(release_held(held).unwrap_err().code(), "ERR_INVALID_ARG");
     }
 
     #[test]

@@ -28,6 +28,36 @@ pub fn reuseport_listen(host: String, port: f64, backlog: f64) -> Result<i32> {
     })
 }
 
+/// Like `reuseportListen`, but the socket is held by the native core until
+/// `releaseListenSocket(fd)`: listen on copies from `dupListenSocket(fd)`, so closing a server
+/// (a worker restarting) never closes the socket or resets the connections queued on it.
+#[napi]
+pub fn hold_listen_socket(host: String, port: f64, backlog: f64) -> Result<i32> {
+    guard(|| {
+        let port = port_arg(port)?;
+        let backlog = to_count("backlog", backlog)?;
+        let backlog = i32::try_from(backlog).map_err(|_| {
+            CoreError::invalid(format!(
+                "backlog must be at most {}, got {backlog}",
+                i32::MAX
+            ))
+        })?;
+        listen_socket::hold_reuseport(&host, port, backlog)
+    })
+}
+
+/// A new descriptor of a socket held by `holdListenSocket`, for one `server.listen({ fd })`.
+#[napi]
+pub fn dup_listen_socket(fd: i32) -> Result<i32> {
+    guard(|| listen_socket::dup_held(fd))
+}
+
+/// Closes the native core's descriptor of a held socket (copies stay open until closed).
+#[napi]
+pub fn release_listen_socket(fd: i32) -> Result<()> {
+    guard(|| listen_socket::release_held(fd))
+}
+
 /// The ephemeral port shared by this process's reuseport listeners on `host` (picked on the
 /// first call and held for the life of the process).
 #[napi]

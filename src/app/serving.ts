@@ -1,0 +1,120 @@
+/**
+ * What one thread of `erlmcp serve` runs: the server the module builds (the demo toolset by
+ * default) over the configured gate and shard managers, under the application tree, on the
+ * configured port. The single-threaded `erlmcp serve` runs it on the main thread; with
+ * `--workers N` every worker thread runs it (src/workers/worker-main.ts), over the
+ * process-wide gate and with its listener sharing the port.
+ */
+import { createRequire } from 'node:module';
+import { Authenticator } from '../auth/authenticator.js';
+import type { RuntimeOptions } from '../config/runtime.js';
+import type { ErlmcpConfig } from '../config/types.js';
+import { registerDemoToolset } from '../demo/toolset.js';
+import type { Gate } from '../mcp/gate.js';
+import { McpServer, type McpServerOptions } from '../mcp/server.js';
+import type { Logger } from '../ops/logger.js';
+import { openTelemetryTracer } from '../ops/tracing.js';
+import { ShardSet } from '../shards/shard-set.js';
+import type { ListenOptions } from '../transports/listen.js';
+import { type BuiltServer, buildServer, loadServerFactory, type ServerFactory } from '../workers/server-module.js';
+import { type Application, startApplication } from './application.js';
+
+const { version } = createRequire(__filename)('../../package.json') as { version: string };
+
+/** Options of {@link startServing}. */
+export interface ServingOptions {
+  readonly config: ErlmcpConfig;
+  readonly rt: RuntimeOptions;
+  readonly log: Logger;
+  /** The gate (a private one, or `Gate.open(name)` in a worker). */
+  readonly gate: Gate;
+  /** This thread's index and the number of threads serving (0 and 1 without workers). */
+  readonly worker?: number;
+  readonly workers?: number;
+  /** Listen options over the configured ones (a worker's port sharing and session peers). */
+  readonly listen?: Partial<ListenOptions>;
+}
+
+/** A thread's running server. */
+export interface Serving {
+  readonly app: Application;
+  readonly shards: ShardSet | undefined;
+  /** The authenticator every request passes (auth configured, not stdio). */
+  readonly auth: Authenticator | undefined;
+  /** Stops the tree (graceful drain), then what the module built. */
+  stop(): Promise<void>;
+  /** Stops what the module built (after the tree stopped by itself). */
+  release(): Promise<void>;
+}
+
+/** The demo toolset as a server module. */
+const demoFactory: ServerFactory = ({ serverOptions }) => {
+  const server = new McpServer({ name: 'erlmcp-demo', version }, serverOptions);
+  const demo = registerDemoToolset(server);
+  return { server, stop: () => demo.stop() };
+};
+
+/** Builds and starts one thread's server; throws before anything listens when the module fails. */
+export async function startServing(o: ServingOptions): Promise<Serving> {
+  const { rt, log, gate } = o;
+  // stdio takes no OAuth (the spec: credentials come from the environment).
+  const auth = rt.auth && !rt.stdio ? new Authenticator(rt.auth.options) : undefined;
+  // One manager per registry shard runs the requests (see src/shards): a manager that crashes
+  // is restarted alone and the requests waiting in its shard's queue are not lost.
+  const shards = rt.shardsEnabled
+    ? new ShardSet({
+        registry: gate.registry,
+        router: gate.router,
+        releaseOnDelivery: false,
+        logger: log,
+        ...rt.shardSet,
+        queue: { warnAt: rt.queue.warnAt, rejectAt: rt.queue.rejectAt },
+        managerShutdownMs: rt.supervisor.childShutdownMs,
+      })
+    : undefined;
+  const tracer = rt.tracing.enabled ? openTelemetryTracer(rt.tracing.serviceName) : undefined;
+  const serverOptions: McpServerOptions = { gate, shards, tracer, ...rt.server };
+  const factory = o.config.server.module === '' ? demoFactory : await loadServerFactory(o.config.server.module);
+  const built: BuiltServer = await buildServer(factory, {
+    worker: o.worker ?? 0,
+    workers: o.workers ?? 1,
+    serverOptions,
+    logger: log,
+    config: o.config,
+  });
+  const server = built.server;
+  server.on('sessionerror', (err, session) => log.debug({ err, session: session.id }, 'session error'));
+
+  let listen: ListenOptions = { ...rt.listen, ...o.listen };
+  if (auth) listen = { ...listen, auth };
+  const app = await startApplication({
+    server,
+    stdio: rt.stdio,
+    listen,
+    logger: log,
+    shards,
+    ...rt.application,
+    supervisor: rt.supervisor,
+    observability: rt.metrics.enabled
+      ? {
+          faultInjection: rt.debug.faultInjection,
+          ...(auth && rt.auth?.protectMetrics ? { metricsAuth: auth } : {}),
+        }
+      : undefined,
+  });
+  let released: Promise<void> | undefined;
+  const release = () => {
+    released ??= Promise.resolve(built.stop?.()).then(() => undefined);
+    return released;
+  };
+  return {
+    app,
+    shards,
+    auth,
+    release,
+    async stop() {
+      await app.stop();
+      await release();
+    },
+  };
+}
