@@ -112,7 +112,9 @@ export class ServerSession extends Peer<ServerContext> {
     this.#gate = gate;
     this.id = transport.sessionId ?? randomUUID();
     this.stateless = transport.stateless === true;
-    this.#principalKey = transport.principal?.key;
+    // A principal's sessions, or an anonymous stateless client's channels on every worker
+    // thread, share one ticket (one bucket).
+    this.#principalKey = transport.principal?.key ?? transport.clientKey;
     this.#shards = host.shards;
     if (this.#principalKey === undefined) {
       this.ticket = gate.open(this.id);

@@ -116,6 +116,8 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
   onclose?: () => void;
   /** The authenticated client this channel serves; undefined for an address's channel. */
   readonly principal: Principal | undefined;
+  /** `address:<key>` for an anonymous client: one token bucket for it in the process (Transport.clientKey). */
+  readonly clientKey: string | undefined;
   /** @internal Date.now() of the last request, for the idle sweep. */
   lastActive: number;
   readonly #host: ChannelHost;
@@ -135,6 +137,7 @@ export class StatelessHttpTransport implements Transport, SseStreamOwner {
   constructor(key: string, prefix: string, host: ChannelHost, principal?: Principal) {
     this.key = key;
     this.principal = principal;
+    if (principal === undefined) this.clientKey = `address:${key}`;
     this.sessionId = `${prefix}${key}`;
     this.#host = host;
     this.lastActive = Date.now();

@@ -109,6 +109,13 @@ export interface Transport {
    * principal, the WebSocket upgrade's). Its session shares the principal's token bucket.
    */
   readonly principal?: Principal;
+  /**
+   * Without a principal: a key naming the client across every transport of the process that
+   * carries it (erlmcp's stateless channel: `address:<ip>`). Its session then shares that
+   * key's token bucket, as a principal's sessions share the principal's, so a client whose
+   * connections land on several worker threads still has one bucket.
+   */
+  readonly clientKey?: string;
   /** Called by the protocol layer after initialize (or a 2026 `server/discover`), with the version in use. */
   setProtocolVersion?: (version: string) => void;
   /**

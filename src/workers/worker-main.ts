@@ -9,6 +9,7 @@ import { runtimeOptions } from '../config/runtime.js';
 import { Gate } from '../mcp/gate.js';
 import { createLogger } from '../ops/logger.js';
 import { ConnectionLimiter } from '../transports/limiter.js';
+import { setCurrentWorker } from './current.js';
 import { WorkerMesh } from './mesh.js';
 import type { PoolMessage, WorkerInit, WorkerMessage } from './protocol.js';
 import { SessionRelay } from './session-relay.js';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const log = createLogger(rt.logLevel).child({ worker: init.index });
   const mesh = new WorkerMesh(init.mesh, init.index);
   const relay = new SessionRelay(mesh, init.config.http.maxBufferedBytes);
+  setCurrentWorker({ index: init.index, size: init.size, mesh, relay });
   let serving: Serving | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
