@@ -114,7 +114,7 @@ async function servePool(config: ErlmcpConfig, workers: number, log: Logger): Pr
       maxConnections: config.server.maxConnections,
       metrics: config.metrics.enabled ? `${new URL(pool.url).origin}/metrics` : false,
     },
-    'erlmcp serving MCP (WebSocket and Streamable HTTP) on every worker thread',
+    'erlmcp serving MCP (WebSocket and Streamable HTTP)',
   );
   const failed = pool.root.done.then((reason) => reason instanceof Error);
   const signalled = waitForSignal(log, () => pool.stop());

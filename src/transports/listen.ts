@@ -67,6 +67,19 @@ export interface ListenOptions {
   fd?: number;
 }
 
+/** How long close() lets requests in progress be answered before it cuts their connections. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** Resolves once only idle connections are left (they are closed) or `ms` passed. */
+async function settleRequests(server: Server, guard: ConnectionGuard, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    server.closeIdleConnections();
+    if (guard.stats().open === 0 || Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** A running endpoint: see {@link listen}. */
 export interface Listener {
   /** `http://host:port/path` (the WebSocket URL is the same with `ws:`). */
@@ -185,8 +198,13 @@ export async function listen(mcp: McpServer, options: ListenOptions = {}): Promi
       closed ??= (async () => {
         accepting = false;
         await Promise.allSettled([wsListener?.close(), httpListener?.close()]);
+        // Stop listening first (a pool's socket kept answering until now), then let the
+        // requests already on their way get their 503 before the rest is cut: destroying a
+        // connection whose request is unanswered resets it.
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await settleRequests(server, guard, CLOSE_GRACE_MS);
         server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await stopped;
       })();
       return closed;
     },
