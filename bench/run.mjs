@@ -3,9 +3,9 @@
 // bench/results/latest.json (the rows) and bench/results/latest-env.json (the machine).
 // `--quick` shortens every measurement for a smoke run; its numbers are noisier.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineEnv } from './e2e/cpu.mjs';
 import { options, sink } from './lib.mjs';
 
 const SUITES = ['registry', 'bucket', 'breaker', 'ring', 'router', 'legacy'];
@@ -76,21 +76,13 @@ for (const r of rows) {
 const out = path.join(here, 'results');
 fs.mkdirSync(out, { recursive: true });
 fs.writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify(rows, null, 2)}\n`);
-const cpus = os.cpus();
 fs.writeFileSync(
   path.join(out, 'latest-env.json'),
   `${JSON.stringify(
     {
-      date: new Date().toISOString(),
-      node: process.version,
+      ...machineEnv(),
       v8: process.versions.v8,
       napi: process.versions.napi,
-      platform: `${process.platform}-${process.arch}`,
-      osRelease: os.release(),
-      cpu: cpus[0]?.model,
-      cores: cpus.length,
-      totalMemMiB: Math.round(os.totalmem() / 2 ** 20),
-      loadavgAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
       suites: selected,
       quick,
       maxTimeSec: options.maxTime,

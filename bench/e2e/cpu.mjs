@@ -1,5 +1,6 @@
 // Machine-wide CPU readings shared by the e2e groups: busy and total jiffies from /proc/stat,
-// so a case can tell how much CPU other processes took during its measured window.
+// so a case can tell how much CPU other processes took during its measured window; and the
+// machine description every results file starts with.
 import fs from 'node:fs';
 import os from 'node:os';
 
@@ -41,4 +42,19 @@ export async function waitForQuiet(pct, maxMs) {
     if (busy === undefined || busy < pct) return true;
   }
   return false;
+}
+
+/** The machine and Node a run's results were measured on (the `env` of the results files). */
+export function machineEnv() {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    osRelease: os.release(),
+    cpu: cpus[0]?.model,
+    cores: cpus.length,
+    totalMemMiB: Math.round(os.totalmem() / 2 ** 20),
+    loadavgAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
+  };
 }

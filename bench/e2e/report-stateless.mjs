@@ -2,6 +2,7 @@
 // req/s, latency, errors and the CPU of the server and of wrk; the ratios to the ceiling and
 // between erlmcp and the SDK v2; the targets with pass/fail. Ratios only compare cases of the
 // same run, and per round as well as of the medians (a round's cases ran minutes apart at most).
+import { byCase, int, ms, num, ratio, roundRatios, table, x } from './format.mjs';
 import { CONTENDED_PCT, STATELESS_SERVERS } from './stateless.mjs';
 
 const TARGETS = { vsCeiling: 0.9, vsSdk1: 10, vsSdk50: 40, authVsOpen: 0.9 };
@@ -21,36 +22,6 @@ const PAIRS = [
   { a: 'ours-session', b: 'sdk2-50-hoisted' },
 ];
 
-/** @param {string[]} header @param {string[][]} rows @param {number} left columns left-aligned */
-function table(header, rows, left) {
-  const cells = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
-  const line = (r) =>
-    `| ${r.map((c, i) => (i < left ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
-  const sep = `|${widths.map((w, i) => (i < left ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), sep, ...rows.map(line)].join('\n');
-}
-
-const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
-const ms = (us) => (Number.isFinite(us) ? (us / 1000).toFixed(2) : '-');
-const num = (n) => (n === undefined || n === null ? '-' : String(n));
-const ratio = (a, b) => (a && b ? Number((a / b).toPrecision(3)) : undefined);
-const x = (r) => (r === undefined ? '-' : `${r}x`);
-
-/** The round with the median req/s of one case (its latencies and CPU come along), with every round's rate. */
-function median(list) {
-  const ok = list.filter((r) => r.status === 'ok');
-  if (ok.length === 0) return { ...list[0], rounds: list.length };
-  const sorted = [...ok].sort((p, q) => p.load.reqPerSec - q.load.reqPerSec);
-  const pick = sorted[Math.floor((sorted.length - 1) / 2)];
-  return {
-    ...pick,
-    roundsReqPerSec: ok.map((r) => r.load.reqPerSec),
-    failedRounds: list.length - ok.length,
-    notOk: list.filter((r) => r.status !== 'ok').map((r) => `round ${r.round}: ${r.status} (${r.reason})`),
-  };
-}
-
 /**
  * @param {any[]} runs every round of every case, as runStateless returns them
  * @param {{ connections: number[], servers: string[], skipped?: string }} opts
@@ -60,24 +31,12 @@ export function reportStateless(runs, opts) {
     const summary = { skipped: opts.skipped, cases: [], ratios: [], targets: [], problems: [], contended: [] };
     return { text: `\nstateless Streamable HTTP: SKIPPED: ${opts.skipped}`, summary };
   }
-  /** @type {Map<string, any[]>} */
-  const byCase = new Map();
-  for (const r of runs) {
-    const k = `${r.connections}|${r.server}`;
-    byCase.set(k, [...(byCase.get(k) ?? []), r]);
-  }
-  const cases = [...byCase.values()].map(median);
+  const key = (r) => `${r.connections}|${r.server}`;
+  const { medians: cases } = byCase(runs, key);
   const find = (server, n) => cases.find((c) => c.server === server && c.connections === n);
   const rate = (c) => (c?.status === 'ok' ? c.load.reqPerSec : undefined);
   /** Per-round ratio of two cases (same round number, both ok). */
-  const roundRatios = (a, b) =>
-    runs
-      .filter((r) => r.server === a.server && r.connections === a.connections && r.status === 'ok')
-      .map((ra) => {
-        const rb = runs.find((r) => r.server === b.server && r.connections === b.connections && r.round === ra.round);
-        return rb?.status === 'ok' ? ratio(ra.load.reqPerSec, rb.load.reqPerSec) : undefined;
-      })
-      .filter((v) => v !== undefined);
+  const roundRatiosOf = (a, b) => roundRatios(runs, key, a, b);
 
   const rows = [];
   /** @type {string[]} */
@@ -117,7 +76,7 @@ export function reportStateless(runs, opts) {
       const ceiling = find('ceiling', n);
       if (a?.status === 'ok' && ceiling?.status === 'ok') {
         const r = { connections: n, a: s, b: 'ceiling', reqPerSec: ratio(rate(a), rate(ceiling)) };
-        ratios.push({ ...r, rounds: roundRatios(a, ceiling) });
+        ratios.push({ ...r, rounds: roundRatiosOf(a, ceiling) });
       }
     }
     for (const p of PAIRS) {
@@ -131,7 +90,7 @@ export function reportStateless(runs, opts) {
         b: p.b,
         reqPerSec: ok ? ratio(rate(a), rate(b)) : undefined,
         serverCpuPerReq: ok ? ratio(b.load.serverCpuUsPerReq, a.load.serverCpuUsPerReq) : undefined,
-        rounds: ok ? roundRatios(a, b) : [],
+        rounds: ok ? roundRatiosOf(a, b) : [],
         why: ok
           ? undefined
           : [a, b]

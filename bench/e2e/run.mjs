@@ -5,10 +5,9 @@
 // The stateless group (2026-07-28 over Streamable HTTP, driven by wrk) lives in stateless.mjs.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineCpu, otherCpuPct } from './cpu.mjs';
+import { machineCpu, machineEnv, otherCpuPct } from './cpu.mjs';
 import { fdLimit } from './limits.mjs';
 import { recordFailure } from './outcome.mjs';
 import { Child } from './proc.mjs';
@@ -281,16 +280,8 @@ function medianRun(list) {
   return { ...pick, roundsReqPerSec: ok.map((r) => r.load.reqPerSec), failedRounds: list.length - ok.length };
 }
 
-const cpus = os.cpus();
 const env = {
-  date: new Date().toISOString(),
-  node: process.version,
-  platform: `${process.platform}-${process.arch}`,
-  osRelease: os.release(),
-  cpu: cpus[0]?.model,
-  cores: cpus.length,
-  totalMemMiB: Math.round(os.totalmem() / 2 ** 20),
-  loadavgAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
+  ...machineEnv(),
   fdLimit: limit,
   sdkVersion: packageVersion('sdk'),
   sdk2ServerVersion: packageVersion('server'),
