@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'ERR_SUBSCRIPTION_CLOSED'
   // Legacy registry API (src/legacy)
   | 'ERR_HANDLES_EXHAUSTED'
+  | 'ERR_NOT_SERIALIZABLE'
   // Supervision (src/supervision)
   | 'ERR_SUPERVISOR_SHUTDOWN'
   | 'ERR_SUPERVISOR_NOT_RUNNING'

@@ -1,8 +1,11 @@
 /**
  * The function-style API, like the Erlang module: every function acts on one default
- * {@link LegacyRegistry} per thread (created on first use, private to the thread unless
- * replaced with {@link setDefaultRegistry}, e.g. by `LegacyRegistry.open(name)` in each worker).
+ * {@link LegacyRegistry} per thread, created on first use. In a pool worker (`erlmcp serve
+ * --workers N`) it is process-wide: opened over the worker mesh, it sees and reaches the
+ * registrations of every worker (src/workers/legacy-bridge.ts). Elsewhere it is private to the
+ * thread unless replaced with {@link setDefaultRegistry}.
  */
+import { poolLegacyRegistry } from '../workers/legacy-bridge.js';
 import { LegacyRegistry } from './registry.js';
 import type {
   BindResult,
@@ -22,9 +25,9 @@ import type {
 
 let current: LegacyRegistry | undefined;
 
-/** The registry the module-level functions use (created with default options on first use). */
+/** The registry the module-level functions use (created on first use: the pool's in a pool worker, else with default options). */
 export function defaultRegistry(): LegacyRegistry {
-  current ??= new LegacyRegistry();
+  current ??= poolLegacyRegistry() ?? new LegacyRegistry();
   return current;
 }
 

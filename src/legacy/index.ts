@@ -20,6 +20,7 @@ export {
   unregisterTransport,
 } from './default.js';
 export { BROADCAST, LegacyRegistry, type LegacyRegistryOptions } from './registry.js';
+export type { RemoteEndpoint } from './remote.js';
 export type {
   BindResult,
   DropReason,

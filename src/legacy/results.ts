@@ -23,6 +23,8 @@ export const TRANSPORT_NOT_FOUND: Err<'transport_not_found'> = Object.freeze({
 });
 /** @internal */
 export const DELIVERED_ONE: RouteResult = Object.freeze({ ok: true, delivered: 1 });
+/** @internal Handed to the worker that holds the target (delivered there after the call returns). */
+export const FORWARDED_ONE: RouteResult = Object.freeze({ ok: true, delivered: 1, forwarded: 1 });
 /** @internal */
 export const DELIVERED_NONE: RouteResult = Object.freeze({ ok: true, delivered: 0 });
 

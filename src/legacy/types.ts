@@ -89,6 +89,11 @@ export interface ServerEntry<M = unknown> {
   readonly config: ServerConfig;
   /** The process-wide handle the id maps to in the native registry. */
   readonly handle: number;
+  /**
+   * In a pool worker: the worker that holds the server. For another worker's server, `server`
+   * is a `RemoteEndpoint` whose `deliver` routes to it.
+   */
+  readonly worker?: number;
 }
 
 /** One registered transport (Erlang `{TransportId, {Pid, Config}}`). */
@@ -98,6 +103,8 @@ export interface TransportEntry<M = unknown> {
   readonly config: TransportConfig;
   /** The process-wide handle the id maps to in the native registry. */
   readonly handle: number;
+  /** In a pool worker: the worker that holds the transport (see {@link ServerEntry.worker}). */
+  readonly worker?: number;
 }
 
 /** `findServer`: Erlang `{ok, {Pid, Config}}` / `{error, not_found}`. */
@@ -124,4 +131,10 @@ export interface RouteResult {
   readonly delivered: number;
   readonly dropped?: DropReason;
   readonly registeredElsewhere?: true;
+  /**
+   * In a pool worker: how many of `delivered` went to objects of other workers. Those are
+   * handed to their worker's inbox, in order per (sender, target), and delivered there after
+   * this call returns; an exception they throw is logged on that worker.
+   */
+  readonly forwarded?: number;
 }
