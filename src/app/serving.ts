@@ -74,7 +74,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
     : undefined;
   const tracer = rt.tracing.enabled ? openTelemetryTracer(rt.tracing.serviceName) : undefined;
   const serverOptions: McpServerOptions = { gate, shards, tracer, ...rt.server };
-  const factory = o.config.server.module === '' ? demoFactory : await loadServerFactory(o.config.server.module);
+  const factory = o.config.server.module === 'demo' ? demoFactory : await loadServerFactory(o.config.server.module);
   const built: BuiltServer = await buildServer(factory, {
     worker: o.worker ?? 0,
     workers: o.workers ?? 1,

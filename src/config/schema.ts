@@ -92,8 +92,8 @@ export const SCHEMA: ConfigSchema = {
     },
     module: {
       kind: 'string',
-      default: '',
-      doc: 'A JavaScript module whose default export builds the McpServer to serve (called once in every worker, docs/workers.md). Empty: the demo toolset.',
+      default: 'demo',
+      doc: 'A JavaScript module (path or file: URL) whose default export builds the McpServer to serve, called once in every worker (docs/workers.md). "demo": the built-in demo toolset.',
     },
   },
   websocket: {

@@ -34,7 +34,7 @@ export interface ServerConfig {
   readonly stdio: boolean;
   /** Worker threads serving the port; 0 = os.availableParallelism(), 1 = no workers. Default 0. */
   readonly workers: number;
-  /** Module whose default export builds the McpServer (every worker calls it); "" = the demo toolset. Default "". */
+  /** Module whose default export builds the McpServer (every worker calls it); "demo" = the demo toolset. Default "demo". */
   readonly module: string;
 }
 

@@ -23,6 +23,12 @@ export interface ServerSettings {
   bucket?: { capacity: number; refillPerSec: number };
   /** Serve POST /admin/crash-shard (chaos). */
   faultInjection?: boolean;
+  /**
+   * Worker threads (default 1). One thread by default: the scenarios read their server
+   * figures (shard restarts, queue depth) from the /health of the worker that answers, and
+   * the JS generator needs the other cores. `bench:cores` measures the pool.
+   */
+  workers?: number;
 }
 
 /** A running self-started server. */
@@ -47,7 +53,13 @@ export function cliPath(): string {
 /** The configuration file content for `settings` (port 0: a free port). */
 export function serverConfig(settings: ServerSettings): Record<string, unknown> {
   const config: Record<string, Record<string, unknown>> = {
-    server: { host: '127.0.0.1', port: 0, path: '/mcp', maxConnections: settings.maxConnections },
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      path: '/mcp',
+      maxConnections: settings.maxConnections,
+      workers: settings.workers ?? 1,
+    },
     // info: the start line carrying the URL is an info line; nothing is logged per message at info.
     logging: { level: 'info' },
     metrics: { enabled: true },

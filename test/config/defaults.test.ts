@@ -21,6 +21,8 @@ describe('DEFAULT_CONFIG', () => {
         maxRawConnections: 0,
         shutdownMs: 5000,
         stdio: false,
+        workers: 0,
+        module: 'demo',
       },
       websocket: {
         enabled: true,

@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpClient } from '../../src/mcp/client.js';
 import { StreamableHttpClientTransport } from '../../src/transports/http-client.js';
+import { WebSocketClientTransport } from '../../src/transports/ws-client.js';
 import { freshFetch } from './fresh-fetch.js';
 import { killPools, servePool } from './serve-pool.js';
 
@@ -188,17 +189,24 @@ describe('erlmcp serve --workers 2', () => {
     expect(await pool.stop()).toBe(0);
   });
 
-  it('restarts a crashed worker alone: the other worker keeps serving its sessions without an error', async () => {
+  it('restarts a crashed worker alone: the other worker keeps serving its clients without an error', async () => {
     const pool = await servePool(2);
-    const owners = await clientsOnBothWorkers(pool.url);
-    const survivor = owners.get(1) as McpClient;
-    const victim = owners.get(0) as McpClient;
+    // WebSocket sessions live on the worker that accepted them: one on each (whoami says which).
+    const byWorker = new Map<number, McpClient>();
+    for (let i = 0; i < 40 && byWorker.size < 2; i++) {
+      const c = new McpClient({ name: 'ws', version: '1' });
+      await c.connect(new WebSocketClientTransport(new URL(pool.url.replace(/^http/, 'ws'))));
+      const w = Number(text(await c.callTool({ name: 'whoami' })).split('/')[0]);
+      if (byWorker.has(w)) await c.close();
+      else byWorker.set(w, c);
+    }
+    expect([...byWorker.keys()].sort()).toEqual([0, 1]);
+    const survivor = byWorker.get(1) as McpClient;
+    const victim = byWorker.get(0) as McpClient;
+    const httpSurvivor = (await clientsOnBothWorkers(pool.url)).get(1) as McpClient;
     let errors = 0;
     let served = 0;
     let stop = false;
-    // Steady traffic of the survivor's session while worker 0 dies and comes back. Its
-    // requests that land on worker 0's socket wait in the queue the pool keeps (see pool.ts)
-    // or are relayed by the restarted worker: none may fail.
     const traffic = (async () => {
       while (!stop) {
         try {
@@ -212,7 +220,6 @@ describe('erlmcp serve --workers 2', () => {
     })();
     await sleep(200);
     await victim.callTool({ name: 'crash_worker' });
-    // Restarted: a new session on worker 0 works (poll until the pool logged the restart).
     const deadline = Date.now() + 10_000;
     while (!pool.logs().some((l) => l.includes('"child":"worker-0"') && l.includes('"restart":true'))) {
       if (Date.now() > deadline) throw new Error(`worker 0 was not restarted:\n${pool.logs().join('\n')}`);
@@ -223,13 +230,19 @@ describe('erlmcp serve --workers 2', () => {
     await traffic;
     expect(errors).toBe(0);
     expect(served).toBeGreaterThan(10);
-    // The crashed worker's session is gone: 404 makes its client initialize again.
-    const lost = await victim.callTool({ name: 'echo', arguments: { message: 'x' } }).catch((e: Error) => e);
-    expect(lost).toBeInstanceOf(Error);
+    // The crashed worker's WebSocket is gone with it; worker 1's 2025 HTTP session goes on,
+    // from whichever worker its requests land on (worker 0 is the restarted one now).
+    await expect(victim.callTool({ name: 'echo', arguments: { message: 'x' } })).rejects.toThrow();
+    for (let i = 0; i < 20; i++) {
+      expect(text(await httpSurvivor.callTool({ name: 'echo', arguments: { message: `after ${i}` } }))).toBe(
+        `after ${i}`,
+      );
+    }
     const again = await clientsOnBothWorkers(pool.url);
     expect(again.size).toBe(2);
     for (const c of again.values()) await c.close();
     await survivor.close();
+    await httpSurvivor.close();
     expect(await pool.stop()).toBe(0);
   });
 
