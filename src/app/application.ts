@@ -1,7 +1,7 @@
 import { guardRoutes } from '../auth/guard-route.js';
 import type { RequestAuthenticator } from '../auth/types.js';
 import type { McpServer } from '../mcp/server.js';
-import { createObservability, type Observability } from '../ops/endpoints.js';
+import { createObservability, type Observability, type ObservabilityWorker } from '../ops/endpoints.js';
 import type { Logger } from '../ops/logger.js';
 import { RestartCounter } from '../ops/restarts.js';
 import type { ShardSet } from '../shards/shard-set.js';
@@ -38,9 +38,10 @@ export interface ApplicationOptions {
   supervisor?: { intensity?: number; periodMs?: number; childShutdownMs?: number };
   /**
    * Serve /health, /ready, /live and /metrics on the listener's port (default: off for the
-   * library, on in `erlmcp serve`). `faultInjection` also serves POST /admin/crash-shard.
+   * library, on in `erlmcp serve`). `faultInjection` also serves POST /admin/crash-shard;
+   * `worker` (in a pool worker) makes /health and /metrics report every worker of the pool.
    */
-  observability?: { faultInjection?: boolean; metricsAuth?: RequestAuthenticator };
+  observability?: { faultInjection?: boolean; metricsAuth?: RequestAuthenticator; worker?: ObservabilityWorker };
   /** @internal fault injection for the control plane (tests). */
   onSample?: ControlPlaneOptions['onSample'];
 }
@@ -141,6 +142,7 @@ export async function startApplication(o: ApplicationOptions): Promise<Applicati
           faultInjection: o.observability.faultInjection ?? false,
           logger: o.logger,
           counts: () => o.server.counts(),
+          worker: o.observability.worker,
         })
       : undefined;
   // With metricsAuth, /metrics needs a token; /health, /ready and /live stay open for probes.

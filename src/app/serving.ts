@@ -16,6 +16,7 @@ import type { Logger } from '../ops/logger.js';
 import { openTelemetryTracer } from '../ops/tracing.js';
 import { ShardSet } from '../shards/shard-set.js';
 import type { ListenOptions } from '../transports/listen.js';
+import { currentWorker } from '../workers/current.js';
 import { type BuiltServer, buildServer, loadServerFactory, type ServerFactory } from '../workers/server-module.js';
 import { type Application, startApplication } from './application.js';
 
@@ -86,6 +87,8 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   server.on('sessionerror', (err, session) => log.debug({ err, session: session.id }, 'session error'));
 
   let listen: ListenOptions = { ...rt.listen, ...o.listen };
+  // In a pool worker, /health and /metrics report every worker (asked over the mesh).
+  const poolWorker = currentWorker();
   if (auth) listen = { ...listen, auth };
   const app = await startApplication({
     server,
@@ -99,6 +102,9 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
       ? {
           faultInjection: rt.debug.faultInjection,
           ...(auth && rt.auth?.protectMetrics ? { metricsAuth: auth } : {}),
+          ...(poolWorker
+            ? { worker: { index: poolWorker.index, mesh: poolWorker.mesh, relay: poolWorker.relay } }
+            : {}),
         }
       : undefined,
   });

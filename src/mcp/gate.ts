@@ -124,6 +124,7 @@ export class Gate {
   readonly flood: FloodRule;
   #dropped = 0;
   #floods = 0;
+  #completed = 0;
 
   /**
    * A gate of its own: private native instances, seen by this thread only.
@@ -173,9 +174,10 @@ export class Gate {
    * state, the router's counters and the request-duration histograms ({@link timings}, so
    * {@link operationDurations} in any worker counts the requests of all).
    *
-   * Per thread (per Gate object): the notification tallies ({@link notificationStats}), each
-   * session's flood window, and the options that live in JS (`overloadRetryMs`,
-   * `principalBuckets`, the flood rule): pass the same options in every worker.
+   * Per thread (per Gate object): the notification tallies ({@link notificationStats}), the
+   * requests completed ({@link requestsCompleted}), each session's flood window, and the
+   * options that live in JS (`overloadRetryMs`, `principalBuckets`, the flood rule): pass the
+   * same options in every worker.
    *
    * The native options must match those the name was first opened with: otherwise
    * ERR_OPTIONS_MISMATCH (from the first part that differs), as for every named instance.
@@ -214,6 +216,20 @@ export class Gate {
   countDrop(broke: boolean): void {
     this.#dropped++;
     if (broke) this.#floods++;
+  }
+
+  /** @internal Counts one request completed by a session of this thread (see {@link requestsCompleted}). */
+  countCompleted(): void {
+    this.#completed++;
+  }
+
+  /**
+   * Requests completed by the sessions using this Gate object so far (answered, or a
+   * long-lived request acknowledged): per thread, unlike the router's process-wide counters,
+   * so a pool worker reports its own share.
+   */
+  get requestsCompleted(): number {
+    return this.#completed;
   }
 
   /** Notifications dropped and flood-rule breaks, all sessions so far. */

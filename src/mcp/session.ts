@@ -270,6 +270,7 @@ export class ServerSession extends Peer<ServerContext> {
     const us = Math.round((performance.now() - ctx.startedAt) * 1000);
     const gate = this.#gate;
     gate.router.completeTimed(this.ticket.shard, ok, us, gate.timings, operationIndex(ctx.method), answered);
+    gate.countCompleted();
   }
 
   /**

@@ -5,8 +5,15 @@ import type { Gate } from '../mcp/gate.js';
 import type { ShardSet } from '../shards/shard-set.js';
 import type { ConnectionStats } from '../transports/conn-guard.js';
 import type { ConnectionLimiter } from '../transports/limiter.js';
+import {
+  coalesce,
+  collectWorkerStats,
+  localWorkerStats,
+  type StatsMesh,
+  type WorkerStats,
+} from '../workers/worker-stats.js';
 import { crashShard } from './crash-shard.js';
-import { healthHttpStatus, healthReport, type McpCounts } from './health.js';
+import { healthHttpStatus, healthReport, type McpCounts, withWorkers } from './health.js';
 import { methodNotAllowed, pathOf, reply, replyJson } from './http-reply.js';
 import type { Logger } from './logger.js';
 import { createMetricsRegistry, type OperationDurationsSnapshot } from './metrics.js';
@@ -37,7 +44,22 @@ export interface ObservabilityOptions {
   operationDurations?: () => OperationDurationsSnapshot;
   /** What the MCP server holds (e.g. `() => server.counts()`): sessions vs stateless clients, subscriptions, tasks. */
   counts?: () => McpCounts;
+  /**
+   * In a pool worker (`currentWorker()`): its index, its mesh and its session relay. /health
+   * and /metrics then report every worker (see {@link WorkerStats}), asking the others over
+   * the mesh; without it nothing about workers is reported.
+   */
+  worker?: ObservabilityWorker;
   logger: Logger;
+}
+
+/** The pool worker an {@link Observability} runs in. */
+export interface ObservabilityWorker {
+  readonly index: number;
+  readonly mesh: StatsMesh;
+  readonly relay?: { readonly forwarded: number; readonly served: number };
+  /** How long to wait for another worker's snapshot (default 500 ms). */
+  readonly timeoutMs?: number;
 }
 
 /** Health, readiness, liveness and metrics routes for `listen({ routes })`. */
@@ -51,6 +73,8 @@ export interface Observability {
   readonly registry: Registry;
   /** The restart counter behind erlmcp_supervisor_restarts_total. */
   readonly restarts: RestartCounter;
+  /** This thread's worker snapshot, read now (what it answers other workers' `worker-stats` calls with). */
+  workerStats(): WorkerStats;
   /** Empties the registry; `handle` answers nothing afterwards. */
   close(): void;
 }
@@ -77,6 +101,17 @@ function readOnly(req: IncomingMessage, res: ServerResponse, answer: () => void)
  */
 export function createObservability(o: ObservabilityOptions): Observability {
   const restarts = o.restarts ?? new RestartCounter();
+  const worker = o.worker;
+  const workerStats = () =>
+    localWorkerStats({
+      index: worker?.index ?? 0,
+      readings: o.readings,
+      gate: o.gate,
+      connections: o.connections,
+      counts: o.counts,
+      relay: worker?.relay,
+    });
+  const workers = worker ? coalesce(() => collectWorkerStats(worker.mesh, workerStats, worker.timeoutMs)) : undefined;
   const registry = createMetricsRegistry({
     gate: o.gate,
     shards: o.shards,
@@ -85,6 +120,7 @@ export function createObservability(o: ObservabilityOptions): Observability {
     restarts,
     operationDurations: o.operationDurations ?? (() => o.gate.operationDurations()),
     counts: o.counts,
+    workers,
   });
   const sources = {
     gate: o.gate,
@@ -112,8 +148,22 @@ export function createObservability(o: ObservabilityOptions): Observability {
     switch (pathOf(req)) {
       case '/health':
         return readOnly(req, res, () => {
-          const report = healthReport(sources);
-          replyJson(req, res, healthHttpStatus(report), report);
+          if (!workers || !worker) {
+            const report = healthReport(sources);
+            replyJson(req, res, healthHttpStatus(report), report);
+            return;
+          }
+          // Resolves within the mesh deadline: a worker that does not answer is listed as such.
+          workers().then(
+            (all) => {
+              const report = withWorkers(healthReport(sources), worker.index, all);
+              replyJson(req, res, healthHttpStatus(report), report);
+            },
+            (err: unknown) => {
+              o.logger.error({ err }, 'health report failed');
+              replyJson(req, res, 500, { error: 'health report failed' });
+            },
+          );
         });
       case '/ready':
         return readOnly(req, res, () => {
@@ -138,6 +188,7 @@ export function createObservability(o: ObservabilityOptions): Observability {
     handle,
     registry,
     restarts,
+    workerStats,
     close() {
       closed = true;
       registry.clear();

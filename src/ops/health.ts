@@ -3,6 +3,7 @@ import type { BreakerState } from '../core/breaker.js';
 import type { Gate } from '../mcp/gate.js';
 import type { ShardSet } from '../shards/shard-set.js';
 import type { ConnectionLimiter } from '../transports/limiter.js';
+import type { WorkerStats } from '../workers/worker-stats.js';
 
 /** Overall verdict of `GET /health`. */
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -57,6 +58,10 @@ export interface HealthReport {
     depth_max: number;
     per_shard: ShardHealth[];
   };
+  /** In a worker pool only: the index of the worker that answered. */
+  worker?: number;
+  /** In a worker pool only: every worker, in index order (see {@link withWorkers}). */
+  workers?: WorkerStats[];
 }
 
 /** What a health report is made of. */
@@ -167,6 +172,45 @@ export function healthReport(s: HealthSources): HealthReport {
     errors_1m: m?.errors1m ?? 0,
     breaker: { state: breaker.state, opened: breaker.opened },
     shards: s.shards ? shardsSection(s.shards) : null,
+  };
+}
+
+const sum = (workers: readonly WorkerStats[], field: keyof WorkerStats): number | null => {
+  let total: number | null = null;
+  for (const w of workers) {
+    const v = w[field];
+    if (typeof v === 'number') total = (total ?? 0) + v;
+  }
+  return total;
+};
+
+/**
+ * The report of worker `worker` of a pool made a report of the process: `workers` lists every
+ * worker; `sessions`, `stateless_clients`, `subscriptions`, `tasks_running` and
+ * `heap_used_mb` (a V8 heap per thread) become totals over the workers that answered, and
+ * `event_loop_delay_p99_ms` the worst of their loops. `connections`, `queue_depth`,
+ * `memory_mb`, throughput, errors, breaker and shards are process-wide already. A worker down
+ * or unresponsive makes a "healthy" report "degraded".
+ */
+export function withWorkers(report: HealthReport, worker: number, workers: WorkerStats[]): HealthReport {
+  const answered = workers.filter((w) => w.up);
+  let eventLoopP99 = report.event_loop_delay_p99_ms;
+  for (const w of answered) eventLoopP99 = Math.max(eventLoopP99, w.event_loop_delay_p99_ms ?? 0);
+  let status = report.status;
+  if (status === 'healthy' && (answered.length < workers.length || eventLoopP99 > DEGRADED_EVENT_LOOP_P99_MS)) {
+    status = 'degraded';
+  }
+  return {
+    ...report,
+    status,
+    sessions: sum(answered, 'sessions') ?? report.sessions,
+    stateless_clients: sum(answered, 'stateless_clients') ?? report.stateless_clients,
+    subscriptions: sum(answered, 'subscriptions') ?? report.subscriptions,
+    tasks_running: sum(answered, 'tasks_running') ?? report.tasks_running,
+    heap_used_mb: sum(answered, 'heap_used_mb') ?? report.heap_used_mb,
+    event_loop_delay_p99_ms: eventLoopP99,
+    worker,
+    workers,
   };
 }
 

@@ -4,6 +4,7 @@ import type { OperationDurationsSnapshot } from '../mcp/operations.js';
 import type { ShardSet } from '../shards/shard-set.js';
 import type { ConnectionCloses, ConnectionStats } from '../transports/conn-guard.js';
 import type { ConnectionLimiter } from '../transports/limiter.js';
+import type { WorkerStats } from '../workers/worker-stats.js';
 import type { McpCounts } from './health.js';
 import { operationDurationMetric } from './operation-histogram.js';
 import { addProcessMetrics } from './process-metrics.js';
@@ -26,6 +27,12 @@ export interface MetricsSources {
   operationDurations?: () => OperationDurationsSnapshot;
   /** Counts only the MCP server knows (no such gauges without). */
   counts?: () => McpCounts;
+  /**
+   * In a worker pool: every worker's snapshot (one round of mesh calls, shared by the gauges
+   * of one scrape). Adds the `erlmcp_worker_*` series and `erlmcp_workers`, and makes the
+   * per-thread gauges (stateless clients, subscriptions, tasks, TCP connections) totals.
+   */
+  workers?: () => Promise<WorkerStats[]>;
 }
 
 /** The outcomes of `erlmcp_messages_total`, in exposition order. */
@@ -72,29 +79,37 @@ export function createMetricsRegistry(s: MetricsSources): Registry {
     },
   });
   const counts = s.counts;
+  const workers = s.workers;
+  /** This thread's value, or in a pool the total over the workers that answered. */
+  const total = async (field: keyof WorkerStats, local: () => number): Promise<number> => {
+    if (!workers) return local();
+    let n = 0;
+    for (const w of await workers()) if (w.up && typeof w[field] === 'number') n += w[field] as number;
+    return n;
+  };
   if (counts) {
     new Gauge({
       name: 'erlmcp_stateless_clients',
       help: 'Stateless channels: client addresses sending MCP 2026-07-28 requests over Streamable HTTP.',
       registers,
-      collect() {
-        this.set(counts().statelessClients);
+      async collect() {
+        this.set(await total('stateless_clients', () => counts().statelessClients));
       },
     });
     new Gauge({
       name: 'erlmcp_subscriptions',
       help: 'Open subscriptions/listen streams (MCP 2026-07-28).',
       registers,
-      collect() {
-        this.set(counts().subscriptions);
+      async collect() {
+        this.set(await total('subscriptions', () => counts().subscriptions));
       },
     });
     new Gauge({
       name: 'erlmcp_tasks_running',
       help: 'Tasks (Tasks extension) running in this process.',
       registers,
-      collect() {
-        this.set(counts().tasksRunning ?? 0);
+      async collect() {
+        this.set(await total('tasks_running', () => counts().tasksRunning ?? 0));
       },
     });
   }
@@ -121,8 +136,8 @@ export function createMetricsRegistry(s: MetricsSources): Registry {
       name: 'erlmcp_tcp_connections',
       help: 'TCP connections open on the listening port (requests, SSE streams, WebSockets, idle keep-alive).',
       registers,
-      collect() {
-        this.set(connections()?.open ?? 0);
+      async collect() {
+        this.set(await total('tcp_connections', () => connections()?.open ?? 0));
       },
     });
     new Counter({
@@ -251,6 +266,7 @@ export function createMetricsRegistry(s: MetricsSources): Registry {
       for (const st of s.shards?.stats() ?? []) this.inc({ shard: st.shard }, st.restarts);
     },
   });
+  if (workers) addWorkerMetrics(registry, workers);
   const durations = s.operationDurations;
   if (durations) {
     // Not a prom-client class: a metric object whose get() renders the native counts (see
@@ -258,4 +274,120 @@ export function createMetricsRegistry(s: MetricsSources): Registry {
     registry.registerMetric(operationDurationMetric(durations) as unknown as Metric);
   }
   return registry;
+}
+
+/** Per-worker gauge/counter values: the field of every worker that answered. */
+const WORKER_SERIES: readonly {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  value: (w: WorkerStats) => number | null;
+}[] = [
+  {
+    name: 'erlmcp_worker_tcp_connections',
+    help: "TCP connections open on each worker's listener.",
+    type: 'gauge',
+    value: (w) => w.tcp_connections,
+  },
+  {
+    name: 'erlmcp_worker_sessions',
+    help: "MCP sessions held by each worker's server (2025 sessions, WebSocket connections).",
+    type: 'gauge',
+    value: (w) => w.sessions,
+  },
+  {
+    name: 'erlmcp_worker_stateless_clients',
+    help: "Stateless channels held by each worker's server.",
+    type: 'gauge',
+    value: (w) => w.stateless_clients,
+  },
+  {
+    name: 'erlmcp_worker_heap_used_bytes',
+    help: "Each worker's V8 heap used (one isolate per thread), at its control plane's last sample.",
+    type: 'gauge',
+    value: (w) => (w.heap_used_mb === null ? null : w.heap_used_mb * 2 ** 20),
+  },
+  {
+    name: 'erlmcp_worker_event_loop_delay_p99_seconds',
+    help: "Each worker's event-loop delay p99 over its control plane's last sample window.",
+    type: 'gauge',
+    value: (w) => (w.event_loop_delay_p99_ms === null ? null : w.event_loop_delay_p99_ms / 1000),
+  },
+  {
+    name: 'erlmcp_worker_requests_total',
+    help: "Requests completed by each worker's sessions.",
+    type: 'counter',
+    value: (w) => w.requests_completed,
+  },
+  {
+    name: 'erlmcp_worker_forwarded_total',
+    help: 'Requests each worker received for a session of another worker and relayed to it.',
+    type: 'counter',
+    value: (w) => w.forwarded,
+  },
+  {
+    name: 'erlmcp_worker_served_total',
+    help: 'Requests each worker served for its sessions that arrived at another worker.',
+    type: 'counter',
+    value: (w) => w.served,
+  },
+];
+
+/**
+ * The pool's series: `erlmcp_workers`, `erlmcp_worker_up{worker}` for every worker, and the
+ * per-worker readings of the workers that answered (a worker that did not has no sample: its
+ * counters cannot be read, and a 0 would look like a reset).
+ */
+function addWorkerMetrics(registry: Registry, workers: () => Promise<WorkerStats[]>): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'erlmcp_workers',
+    help: 'Worker threads in the pool.',
+    registers,
+    async collect() {
+      this.set((await workers()).length);
+    },
+  });
+  new Gauge({
+    name: 'erlmcp_worker_up',
+    help: 'Each worker: 1 when it runs and answered within the deadline, 0 when down or unresponsive.',
+    labelNames: ['worker'],
+    registers,
+    async collect() {
+      const all = await workers();
+      this.reset();
+      for (const w of all) this.set({ worker: w.worker }, w.up ? 1 : 0);
+    },
+  });
+  for (const series of WORKER_SERIES) {
+    /** Every answered worker's value of this series. */
+    const values = async (): Promise<[number, number][]> => {
+      const out: [number, number][] = [];
+      for (const w of await workers()) {
+        const v = w.up ? series.value(w) : null;
+        if (v !== null) out.push([w.worker, v]);
+      }
+      return out;
+    };
+    const config = { name: series.name, help: series.help, labelNames: ['worker'], registers };
+    if (series.type === 'gauge') {
+      new Gauge({
+        ...config,
+        async collect() {
+          const vs = await values();
+          this.reset();
+          for (const [worker, v] of vs) this.set({ worker }, v);
+        },
+      });
+    } else {
+      new Counter({
+        ...config,
+        async collect() {
+          const vs = await values();
+          this.reset();
+          for (const [worker, v] of vs) this.inc({ worker }, v);
+        },
+      });
+    }
+  }
 }

@@ -13,6 +13,7 @@ import { setCurrentWorker } from './current.js';
 import { WorkerMesh } from './mesh.js';
 import type { PoolMessage, WorkerInit, WorkerMessage } from './protocol.js';
 import { SessionRelay } from './session-relay.js';
+import { answerWorkerStats } from './worker-stats.js';
 
 if (parentPort === null) throw new Error('erlmcp worker-main runs only as a worker thread of the pool');
 const port = parentPort;
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   const relay = new SessionRelay(mesh, init.config.http.maxBufferedBytes);
   setCurrentWorker({ index: init.index, size: init.size, mesh, relay });
   let serving: Serving | undefined;
+  // Asked for as soon as this worker is up; until it serves there is nothing to read.
+  answerWorkerStats(mesh, () => serving?.app.observability?.workerStats());
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
