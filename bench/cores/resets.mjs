@@ -30,7 +30,10 @@ const CALL = JSON.stringify({
   params: {
     name: 'echo',
     arguments: { message: 'x' },
-    _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} },
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
   },
 });
 const HEADERS = {
@@ -65,16 +68,36 @@ async function sessionOn(port, index) {
       method: 'initialize',
       params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'resets', version: '1' } },
     });
-    const h = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', connection: 'close' };
+    const h = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      connection: 'close',
+    };
     const r = await once(port, init, h);
     const sid = r.headers?.['mcp-session-id'];
-    if (typeof sid === 'string' && sid.startsWith(`w${index}.`)) return { sid, h: { ...h, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' } };
+    if (typeof sid === 'string' && sid.startsWith(`w${index}.`))
+      return { sid, h: { ...h, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' } };
   }
   throw new Error(`no session landed on worker ${index}`);
 }
 
 function start() {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--workers', String(workers), '--module', path.join(here, 'crash-module.mjs'), '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'serve',
+      '--port',
+      '0',
+      '--workers',
+      String(workers),
+      '--module',
+      path.join(here, 'crash-module.mjs'),
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const lines = [];
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -122,17 +145,24 @@ async function round(n) {
       const p = phase;
       const r = await once(port);
       count(t[p === 'restart' && started > diedAt ? 'afterCrash' : p], r);
-      if (process.env.RESETS_DEBUG && r.error && p === 'restart') console.log('reset', started - diedAt, Date.now() - diedAt);
+      if (process.env.RESETS_DEBUG && r.error && p === 'restart')
+        console.log('reset', started - diedAt, Date.now() - diedAt);
     }
   });
   await sleep(1000);
   phase = 'restart';
-  const crash = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'crash_worker', arguments: {} } });
+  const crash = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 5,
+    method: 'tools/call',
+    params: { name: 'crash_worker', arguments: {} },
+  });
   await once(port, crash, victim.h);
   // crash_worker throws 10 ms after answering; a margin for the thread to go down.
   diedAt = Date.now() + 30;
   const deadline = Date.now() + 10_000;
-  while (!lines.some((l) => l.includes('"child":"worker-0"') && l.includes('"restart":true')) && Date.now() < deadline) await sleep(20);
+  while (!lines.some((l) => l.includes('"child":"worker-0"') && l.includes('"restart":true')) && Date.now() < deadline)
+    await sleep(20);
   await sleep(1000);
   phase = 'stop';
   child.kill('SIGTERM');
@@ -144,7 +174,9 @@ async function round(n) {
   return t;
 }
 
-console.log(`erlmcp serve --workers ${workers}, ${clients} clients, a fresh connection per request, Node ${process.versions.node}`);
+console.log(
+  `erlmcp serve --workers ${workers}, ${clients} clients, a fresh connection per request, Node ${process.versions.node}`,
+);
 const all = [];
 for (let i = 1; i <= rounds; i++) all.push(await round(i));
 const sum = (phase, k) => all.reduce((a, t) => a + t[phase][k], 0);
