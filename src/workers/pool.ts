@@ -198,7 +198,16 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     logger: log,
     intensity: config.supervisor.intensity,
     periodMs: config.supervisor.periodMs,
-    children: [{ id: 'workers', type: 'supervisor', start: async () => (await workersSup.start(), workersSup) }],
+    children: [
+      {
+        id: 'workers',
+        type: 'supervisor',
+        start: async () => {
+          await workersSup.start();
+          return workersSup;
+        },
+      },
+    ],
   });
   const release = () => {
     for (const fd of fds.splice(0)) native.releaseListenSocket(fd);
