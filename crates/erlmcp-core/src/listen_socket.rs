@@ -136,7 +136,10 @@ mod imp {
 
     pub fn dup_held(fd: RawFd) -> CoreResult<RawFd> {
         let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
-        let owned = held.iter().find(|o| o.as_raw_fd() == fd).ok_or_else(|| not_held(fd))?;
+        let owned = held
+            .iter()
+            .find(|o| o.as_raw_fd() == fd)
+            .ok_or_else(|| not_held(fd))?;
         // try_clone_to_owned is F_DUPFD_CLOEXEC: the copy is close-on-exec as the original.
         let copy = owned
             .try_clone()
@@ -146,7 +149,10 @@ mod imp {
 
     pub fn release_held(fd: RawFd) -> CoreResult<()> {
         let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
-        let at = held.iter().position(|o| o.as_raw_fd() == fd).ok_or_else(|| not_held(fd))?;
+        let at = held
+            .iter()
+            .position(|o| o.as_raw_fd() == fd)
+            .ok_or_else(|| not_held(fd))?;
         drop(held.swap_remove(at));
         Ok(())
     }
