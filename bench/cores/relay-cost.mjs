@@ -42,34 +42,58 @@ function post(body, sid) {
     const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', agent, headers }, (res) => {
       let d = '';
       res.on('data', (c) => (d += c));
-      res.on('end', () => resolve({ us: Number(process.hrtime.bigint() - t0) / 1000, sid: res.headers['mcp-session-id'], d }));
+      res.on('end', () =>
+        resolve({ us: Number(process.hrtime.bigint() - t0) / 1000, sid: res.headers['mcp-session-id'], d }),
+      );
     });
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
 }
-const init = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'relay-cost', version: '1' } } };
+const init = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'relay-cost', version: '1' } },
+};
 // Sessions are initialized on fresh connections until one is owned by each worker.
 const sids = new Map();
 for (let k = 0; k < 100 && sids.size < 2; k++) {
   const r = await new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', agent: false, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.headers['mcp-session-id']));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mcp',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers['mcp-session-id']));
+      },
+    );
     req.end(JSON.stringify(init));
   });
   sids.set(Number(/^w(\d+)\./.exec(r)[1]), r);
 }
 // The keep-alive connection's worker: whoami is not in the demo, so ask /health on it.
-const health = await new Promise((resolve) => http.get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => {
-  let d = '';
-  res.on('data', (c) => (d += c));
-  res.on('end', () => resolve(JSON.parse(d)));
-}));
+const health = await new Promise((resolve) =>
+  http.get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => {
+    let d = '';
+    res.on('data', (c) => (d += c));
+    res.on('end', () => resolve(JSON.parse(d)));
+  }),
+);
 const local = health.worker;
 const remote = 1 - local;
-const call = (id) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x' } } });
+const call = (id) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'echo', arguments: { message: 'x' } },
+});
 for (const w of [0, 1]) await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, sids.get(w));
 for (let k = 0; k < 2000; k++) await post(call(k), sids.get(k % 2)); // warm-up
 const lat = { [local]: [], [remote]: [] };
@@ -82,10 +106,15 @@ for (const w of [local, remote]) {
   void s0;
 }
 const pct = (a, p) => [...a].sort((x, y) => x - y)[Math.floor(a.length * p)];
-const row = (w) => `p50 ${pct(lat[w], 0.5).toFixed(1)} µs, p99 ${pct(lat[w], 0.99).toFixed(1)} µs, server CPU ${cpu[w].toFixed(1)} µs/req`;
-console.log(`Node ${process.versions.node}, ${N} sequential tools/call per kind over one keep-alive connection (worker ${local})`);
+const row = (w) =>
+  `p50 ${pct(lat[w], 0.5).toFixed(1)} µs, p99 ${pct(lat[w], 0.99).toFixed(1)} µs, server CPU ${cpu[w].toFixed(1)} µs/req`;
+console.log(
+  `Node ${process.versions.node}, ${N} sequential tools/call per kind over one keep-alive connection (worker ${local})`,
+);
 console.log(`session on the receiving worker: ${row(local)}`);
 console.log(`session on the other worker (relayed): ${row(remote)}`);
-console.log(`relay hop: +${(pct(lat[remote], 0.5) - pct(lat[local], 0.5)).toFixed(1)} µs p50 latency, +${(cpu[remote] - cpu[local]).toFixed(1)} µs server CPU per request`);
+console.log(
+  `relay hop: +${(pct(lat[remote], 0.5) - pct(lat[local], 0.5)).toFixed(1)} µs p50 latency, +${(cpu[remote] - cpu[local]).toFixed(1)} µs server CPU per request`,
+);
 child.kill('SIGTERM');
 process.exit(0);
