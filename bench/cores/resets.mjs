@@ -139,14 +139,16 @@ async function round(n) {
   const t = { steady: tally(), restart: tally(), afterCrash: tally(), stop: tally() };
   let running = true;
   let diedAt = Number.POSITIVE_INFINITY;
+  let stopAt = Number.POSITIVE_INFINITY;
   const loops = Array.from({ length: clients }, async () => {
     while (running) {
       const started = Date.now();
       const p = phase;
       const r = await once(port);
-      count(t[p === 'restart' && started > diedAt ? 'afterCrash' : p], r);
-      if (process.env.RESETS_DEBUG && r.error && p === 'restart')
-        console.log('reset', started - diedAt, Date.now() - diedAt);
+      // A request still open when SIGTERM came belongs to the stop, whenever it started.
+      const bucket = Date.now() >= stopAt ? 'stop' : p === 'restart' && started > diedAt ? 'afterCrash' : p;
+      count(t[bucket], r);
+      if (process.env.RESETS_DEBUG && r.error) console.log('reset', bucket, started - diedAt, Date.now() - diedAt);
     }
   });
   await sleep(1000);
@@ -165,6 +167,7 @@ async function round(n) {
     await sleep(20);
   await sleep(1000);
   phase = 'stop';
+  stopAt = Date.now();
   child.kill('SIGTERM');
   await exited;
   await sleep(200);
