@@ -74,7 +74,19 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
       })
     : undefined;
   const tracer = rt.tracing.enabled ? openTelemetryTracer(rt.tracing.serviceName) : undefined;
+  const pool = currentWorker();
   const serverOptions: McpServerOptions = { gate, shards, tracer, ...rt.server };
+  if (pool !== undefined) {
+    // Tasks live in this worker's store: their ids name it (task requests landing elsewhere
+    // are forwarded here), and their changes reach listen streams on every worker.
+    serverOptions.tasks = {
+      ...rt.server.tasks,
+      idPrefix: `w${pool.index}.`,
+      publish: (taskId, task) => {
+        for (let i = 0; i < pool.size; i++) if (i !== pool.index) pool.mesh.send(i, 'tasks:updated', { taskId, task });
+      },
+    };
+  }
   const factory = o.config.server.module === 'demo' ? demoFactory : await loadServerFactory(o.config.server.module);
   const built: BuiltServer = await buildServer(factory, {
     worker: o.worker ?? 0,
@@ -84,11 +96,15 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
     config: o.config,
   });
   const server = built.server;
+  pool?.mesh.on('tasks:updated', (_from, body) => {
+    const { taskId, task } = body as { taskId: string; task: Record<string, unknown> };
+    server.deliverTaskUpdate(taskId, task);
+  });
   server.on('sessionerror', (err, session) => log.debug({ err, session: session.id }, 'session error'));
 
   let listen: ListenOptions = { ...rt.listen, ...o.listen };
   // In a pool worker, /health and /metrics report every worker (asked over the mesh).
-  const poolWorker = currentWorker();
+  const poolWorker = pool;
   if (auth) listen = { ...listen, auth };
   const app = await startApplication({
     server,

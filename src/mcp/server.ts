@@ -419,8 +419,20 @@ export class McpServer extends EventEmitter<McpServerEvents> {
         const shaped = this.#shaper.stateless(result);
         return (shaped instanceof DressedResult ? shaped.toJSON() : shaped) as Record<string, unknown>;
       },
-      changed: (taskId, task) => this.#subscriptions.taskUpdated(taskId, task as unknown as Record<string, unknown>),
+      changed: (taskId, task) => {
+        const wire = task as unknown as Record<string, unknown>;
+        this.#subscriptions.taskUpdated(taskId, wire);
+        this.#options.tasks?.publish?.(taskId, wire);
+      },
     });
+  }
+
+  /**
+   * @internal A task of another worker of this process changed (its TasksOptions.publish):
+   * tells this server's `subscriptions/listen` streams that asked for it.
+   */
+  deliverTaskUpdate(taskId: string, task: Record<string, unknown>): void {
+    this.#subscriptions.taskUpdated(taskId, task);
   }
 
   #onNotification(session: ServerSession, n: JsonRpcNotification): void {

@@ -22,6 +22,10 @@ export interface ForwardedRequest {
   readonly id?: RequestId | null;
   /** Who sent it, already authenticated by the receiving listener (auth on). */
   readonly principal?: Principal;
+  /** An MCP 2026-07-28 request (a task operation for a task the owner holds), not a session's. */
+  readonly stateless?: boolean;
+  /** The client's address: an anonymous 2026 client is keyed on it. */
+  readonly remoteAddress?: string;
 }
 
 /** The listener end that serves forwarded requests (a StreamableHttpListener). */
@@ -35,7 +39,7 @@ export interface SessionPeers {
   attach(listener: ForwardTarget): void;
   /** Prepended to the ids of sessions this listener creates, so any peer can tell the owner. */
   readonly sessionIdPrefix: string;
-  /** The peer owning session `sid`; undefined when it is this listener's (or nobody's). */
+  /** The peer owning session (or task) id `sid`; undefined when it is this listener's (or nobody's). */
   ownerOf(sid: string): number | undefined;
   /** Serves `request` on peer `owner`; whatever the owner answers is written to `res`. */
   forward(owner: number, request: ForwardedRequest, res: ServerResponse): void;

@@ -334,8 +334,21 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       });
       return;
     }
-    const sid = single(request.headers['mcp-session-id']) ?? '';
     const headers = request.headers;
+    if (request.stateless === true) {
+      let value: unknown;
+      try {
+        value = parseJsonBody(Buffer.from(request.body ?? '', 'utf8'));
+      } catch (err) {
+        reject(res, 400, ErrorCode.PARSE_ERROR, `Parse error: ${(err as Error).message}`);
+        return;
+      }
+      // The receiving worker checked the headers; the client is keyed as it would be there.
+      const req = { headers, socket: { remoteAddress: request.remoteAddress } } as unknown as IncomingMessage;
+      this.#stateless(req, res, value, request.principal);
+      return;
+    }
+    const sid = single(request.headers['mcp-session-id']) ?? '';
     if (request.method === 'GET') this.#openGet(headers, res, sid, request.principal);
     else if (request.method === 'DELETE') this.#end(headers, res, sid, request.principal);
     else {
@@ -353,11 +366,15 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
 
   /** Hands a request for a peer's session to that peer; false when the session is not a peer's. */
   #forward(sid: string, request: ForwardedRequest, res: ServerResponse): boolean {
-    const peers = this.#peers;
-    if (peers === undefined || this.#sessions.has(sid)) return false;
-    const owner = peers.ownerOf(sid);
+    if (this.#sessions.has(sid)) return false;
+    return this.#forwardTo(sid, request, res);
+  }
+
+  /** Hands `request` to the peer whose id `id` is; false when it is ours or nobody's. */
+  #forwardTo(id: string, request: ForwardedRequest, res: ServerResponse): boolean {
+    const owner = this.#peers?.ownerOf(id);
     if (owner === undefined) return false;
-    peers.forward(owner, request, res);
+    (this.#peers as SessionPeers).forward(owner, request, res);
     return true;
   }
 
@@ -407,6 +424,20 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     }
     const era = classifyPost(value, req.headers['mcp-protocol-version']);
     if (era === 'stateless') {
+      // A task lives in the store of the worker that created it (its id names it).
+      const taskId = this.#peers === undefined ? undefined : taskIdOf(value);
+      if (taskId !== undefined) {
+        const request: ForwardedRequest = {
+          method: 'POST',
+          headers: req.headers,
+          body: body.toString('utf8'),
+          id: idOf(value),
+          principal,
+          stateless: true,
+          remoteAddress: req.socket.remoteAddress,
+        };
+        if (this.#forwardTo(taskId, request, res)) return;
+      }
       // An Mcp-Session-Id header on a 2026 request is ignored, as the spec says.
       this.#stateless(req, res, value, principal);
       return;
@@ -613,6 +644,16 @@ let listeners = 0;
 
 function isModernHeader(value: string | string[] | undefined): boolean {
   return typeof value === 'string' && MODERN_PROTOCOL_VERSIONS.includes(value);
+}
+
+const TASK_METHODS = new Set(['tasks/get', 'tasks/update', 'tasks/cancel']);
+
+/** The taskId a 2026 task operation names, if `value` is one. */
+function taskIdOf(value: unknown): string | undefined {
+  const m = value as { method?: unknown; params?: { taskId?: unknown } } | null;
+  if (typeof m?.method !== 'string' || !TASK_METHODS.has(m.method)) return undefined;
+  const id = m.params?.taskId;
+  return typeof id === 'string' ? id : undefined;
 }
 
 function idOf(value: unknown): RequestId | null {

@@ -174,6 +174,40 @@ describe('erlmcp serve --workers 2', () => {
     expect(await pool.stop()).toBe(0);
   });
 
+  it('serves a task from every worker: created on one, polled, listened to and cancelled from any', async () => {
+    const pool = await servePool(2);
+    const c = new McpClient(
+      { name: 'tasks', version: '1' },
+      { versionNegotiation: { pin: '2026-07-28' }, tasks: true },
+    );
+    await c.connect(new StreamableHttpClientTransport(new URL(pool.url), { fetch: freshFetch }));
+    // Polled to the end over fresh connections: most polls land on the other worker.
+    for (let i = 0; i < 4; i++) {
+      const job = await c.callTool({ name: 'long_job', arguments: { steps: 3, stepMs: 5 } });
+      expect(job.content).toEqual([{ type: 'text', text: 'finished 3 steps' }]);
+    }
+    const owners = new Set<string>();
+    for (let i = 0; i < 30 && owners.size < 2; i++) {
+      const start = await c.startToolCall({ name: 'long_job', arguments: { steps: 1000, stepMs: 50 } });
+      if (start.task === undefined) throw new Error('expected a task');
+      const { taskId } = start.task;
+      owners.add(/^w\d+\./.exec(taskId)?.[0] ?? 'none');
+      // A listen stream on whichever worker its POST landed hears the task's status.
+      const heard: string[] = [];
+      const sub = await c.listen({ taskIds: [taskId] }, { onTaskStatus: (t) => heard.push(t.status) });
+      for (let k = 0; k < 6; k++) expect((await c.getTask(taskId)).status).toBe('working');
+      await c.cancelTask(taskId);
+      expect((await c.getTask(taskId)).status).toBe('cancelled');
+      const deadline = Date.now() + 5_000;
+      while (!heard.includes('cancelled') && Date.now() < deadline) await sleep(20);
+      expect(heard).toContain('cancelled');
+      await sub.close();
+    }
+    expect([...owners].sort()).toEqual(['w0.', 'w1.']);
+    await c.close();
+    expect(await pool.stop()).toBe(0);
+  });
+
   it('gives a client spread over both workers exactly its bucket', async () => {
     const pool = await servePool(2, [], { ERLMCP_BUCKET_CAPACITY: '30', ERLMCP_BUCKET_REFILL_PER_SEC: '1' });
     const answers = [];

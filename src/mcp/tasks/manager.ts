@@ -20,6 +20,17 @@ export interface TasksOptions {
   pollIntervalMs?: number;
   /** Tasks running in this process at once; one more is refused with -32012 (default 10,000). */
   maxRunning?: number;
+  /**
+   * Prepended to every task id (default none). A pool worker sets `w<index>.`, so that a task
+   * request landing on another worker is forwarded to the worker whose store holds the task.
+   */
+  idPrefix?: string;
+  /**
+   * Told of every change of a task's state, after this server's own listeners (default none):
+   * a pool worker publishes it to the other workers, whose `subscriptions/listen` streams may
+   * be waiting for this task (McpServer.deliverTaskUpdate there).
+   */
+  publish?: (taskId: string, task: Record<string, unknown>) => void;
 }
 
 /** What runs a task's handler: given the task's context, the tool's final result. */
@@ -97,6 +108,7 @@ export class TaskManager {
   readonly #ttlMs: number | null;
   readonly #pollMs: number;
   readonly #maxRunning: number;
+  readonly #idPrefix: string;
   readonly #running = new Map<string, Running>();
   readonly #offSignal: () => void;
   readonly #offChange: () => void;
@@ -112,6 +124,7 @@ export class TaskManager {
     if (!(Number.isInteger(this.#pollMs) && this.#pollMs > 0))
       throw invalidArg('tasks.pollIntervalMs must be a positive integer');
     this.#maxRunning = options.maxRunning ?? 10_000;
+    this.#idPrefix = options.idPrefix ?? '';
     if (!(Number.isInteger(this.#maxRunning) && this.#maxRunning > 0)) {
       throw invalidArg('tasks.maxRunning must be a positive integer');
     }
@@ -149,7 +162,7 @@ export class TaskManager {
     const at = new Date(now).toISOString();
     const ttlMs = support.ttlMs === undefined ? this.#ttlMs : support.ttlMs;
     const record: TaskRecord = {
-      taskId: randomBytes(TASK_ID_BYTES).toString('base64url'),
+      taskId: `${this.#idPrefix}${randomBytes(TASK_ID_BYTES).toString('base64url')}`,
       status: 'working',
       createdAt: at,
       lastUpdatedAt: at,
