@@ -25,7 +25,7 @@ export interface RemoteRecord {
  * frames), for `find*`, `list*` and bindings; routing does not depend on it (the native
  * registry and the handle's block tag say where an id lives). Also counts the bind requests
  * this worker sent to a transport's owner and not yet saw answered, so that its own latest
- * bind is not overwritten by an older one still in flight (see LegacyRegistry.#onBound).
+ * bind is not overwritten by an older one still in flight (see PoolSync.#onBound).
  * @internal
  */
 export class Replica {

@@ -3,7 +3,7 @@
  * (src/legacy/default.ts) is opened here over the process-wide native tables of the pool and
  * joined to the worker mesh, so registrations, bindings and routed messages of every worker
  * reach every other (docs/legacy.md#worker-threads). All the protocol lives in
- * src/legacy/registry.ts; this file only wires mesh events to it.
+ * src/legacy/pool-sync.ts (the registry delegates to it); this file only wires mesh events to it.
  */
 import { workerData } from 'node:worker_threads';
 import type { LegacyPeers, PeerFrame } from '../legacy/peers.js';
