@@ -29,6 +29,7 @@ import { ExitNotifier } from '../supervision/exit-notifier.js';
 import { Supervisor } from '../supervision/supervisor.js';
 import { createMeshShared, type MeshShared, setPeerState } from './mesh.js';
 import type { PoolMessage, WorkerInit, WorkerMessage } from './protocol.js';
+import { releaseHeld } from './worker-limiter.js';
 
 /** Options of {@link startWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -82,6 +83,8 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   const backlog = o.backlog ?? 511;
   const name = `erlmcp-pool-${process.pid}-${++pools}`;
   const mesh = createMeshShared(name, size);
+  const held = new SharedArrayBuffer(4 * size);
+  const gateName = `${name}:gate`;
   const stopMs = o.stopMs ?? config.server.shutdownMs + 2_000;
   const fds: number[] = [];
   try {
@@ -109,7 +112,8 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
         generation: slot.generation,
         size,
         config,
-        gateName: `${name}:gate`,
+        gateName,
+        held,
         mesh,
         fd: native.dupListenSocket(fds[slot.index] as number),
         port,
@@ -141,6 +145,9 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       });
       worker.on('exit', (code) => {
         slot.worker = undefined;
+        // Its connections are gone: so are their slots of the process-wide maxConnections.
+        const freed = releaseHeld(gateName, config.server.maxConnections, held, slot.index);
+        if (freed > 0) log.debug({ worker: slot.index, freed }, 'released the connection slots of an exited worker');
         setPeerState(mesh, slot.index, 0);
         broadcast({ type: 'peer-down', index: slot.index }, slot.index);
         if (!started) {

@@ -20,6 +20,8 @@ export interface WorkerInit {
   readonly fd: number;
   /** The port the pool's sockets are bound to. */
   readonly port: number;
+  /** One Int32 per worker: the connection-limiter slots it holds (worker-limiter.ts). */
+  readonly held: SharedArrayBuffer;
 }
 
 /** Worker -> pool. */

@@ -8,11 +8,11 @@ import { type Serving, startServing } from '../app/serving.js';
 import { runtimeOptions } from '../config/runtime.js';
 import { Gate } from '../mcp/gate.js';
 import { createLogger } from '../ops/logger.js';
-import { ConnectionLimiter } from '../transports/limiter.js';
 import { setCurrentWorker } from './current.js';
 import { WorkerMesh } from './mesh.js';
 import type { PoolMessage, WorkerInit, WorkerMessage } from './protocol.js';
 import { SessionRelay } from './session-relay.js';
+import { workerLimiter } from './worker-limiter.js';
 import { answerWorkerStats } from './worker-stats.js';
 
 if (parentPort === null) throw new Error('erlmcp worker-main runs only as a worker thread of the pool');
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       port: init.port,
       fd: init.fd,
       http,
-      limiter: ConnectionLimiter.open(init.gateName, init.config.server.maxConnections),
+      limiter: workerLimiter(init.gateName, init.config.server.maxConnections, init.held, init.index),
     },
   });
   // The tree giving up (restart intensity exceeded) is this worker's crash: the pool restarts it.

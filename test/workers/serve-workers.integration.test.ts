@@ -280,6 +280,40 @@ describe('erlmcp serve --workers 2', () => {
     expect(await pool.stop()).toBe(0);
   });
 
+  it("gives back the maxConnections slots of a crashed worker's connections", async () => {
+    const pool = await servePool(2, ['--max-connections', '4']);
+    const wsUrl = new URL(pool.url.replace(/^http/, 'ws'));
+    const onWorker = async (w: number): Promise<McpClient> => {
+      for (let i = 0; i < 40; i++) {
+        const c = new McpClient({ name: 'slots', version: '1' });
+        await c.connect(new WebSocketClientTransport(wsUrl));
+        if (Number(text(await c.callTool({ name: 'whoami' })).split('/')[0]) === w) return c;
+        await c.close();
+        await sleep(20); // the slot is released when the server sees the close
+      }
+      throw new Error(`no WebSocket landed on worker ${w}`);
+    };
+    const victims = [await onWorker(0), await onWorker(0)];
+    const survivor = await onWorker(1);
+    await (victims[0] as McpClient).callTool({ name: 'crash_worker' });
+    const deadline = Date.now() + 10_000;
+    while (!pool.logs().some((l) => l.includes('"child":"worker-0"') && l.includes('"restart":true'))) {
+      if (Date.now() > deadline) throw new Error('worker 0 was not restarted');
+      await sleep(50);
+    }
+    // 1 slot held (the survivor): 3 more connections fit, a 4th does not.
+    const fresh: McpClient[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = new McpClient({ name: 'slots', version: '1' });
+      await c.connect(new WebSocketClientTransport(wsUrl));
+      fresh.push(c);
+    }
+    const extra = new McpClient({ name: 'slots', version: '1' });
+    await expect(extra.connect(new WebSocketClientTransport(wsUrl))).rejects.toThrow();
+    for (const c of [...fresh, survivor]) await c.close();
+    expect(await pool.stop()).toBe(0);
+  });
+
   it('on SIGTERM finishes the requests in flight on every worker, then exits 0', async () => {
     const pool = await servePool(2, ['--shutdown-ms', '5000']);
     const owners = await clientsOnBothWorkers(pool.url);
