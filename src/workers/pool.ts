@@ -151,7 +151,9 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
         setPeerState(mesh, slot.index, 0);
         broadcast({ type: 'peer-down', index: slot.index }, slot.index);
         if (!started) {
-          // The copy of the socket it never took over.
+          // Its copy of the socket may stay open: closing the number from here could close a
+          // descriptor reused since, if the worker had taken it over. A failed start ends the
+          // pool's start (or, as a restart, counts against the restart intensity).
           reject(
             failure ??
               new ErlmcpError('ERR_WORKER_START', `worker ${slot.index} exited with code ${code} while starting`),
