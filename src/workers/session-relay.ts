@@ -7,7 +7,7 @@
  * worker B thus carries the owner's server->client requests, and their answers, POSTed to
  * worker C, reach the owner the same way.
  *
- * Failure: when the owner stops, requests in flight to it are answered 503 (-32003,
+ * Failure: when the owner stops, requests in flight to it are answered 503 (-32014,
  * `reason: 'worker_exited'`) or, once streaming, ended; its sessions are gone and later
  * requests for them get 404, which tells a 2025 client to initialize again. When a receiving
  * worker stops, the owner sees its relayed responses close, as if the clients had hung up.
