@@ -5,33 +5,15 @@
 // per request for each kind (from /proc, all threads), measured in separate phases.
 //
 //   node bench/cores/relay-cost.mjs [--requests 5000]
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { servePool } from './pool-process.mjs';
+import { processCpuUs } from './servers.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', '..', 'dist', 'cli', 'erlmcp.js');
 const i = process.argv.indexOf('--requests');
 const N = i > 0 ? Number(process.argv[i + 1]) : 5000;
-const ticks = (pid) => {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(f[11]) + Number(f[12]);
-};
-const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--workers', '2', '--log-level', 'info'], {
-  stdio: ['ignore', 'ignore', 'pipe'],
-  env: { ...process.env, ERLMCP_BUCKET_CAPACITY: '1000000', ERLMCP_BUCKET_REFILL_PER_SEC: '1000000' },
-});
-process.on('exit', () => child.kill('SIGKILL'));
-const port = await new Promise((resolve, reject) => {
-  let buf = '';
-  child.stderr.setEncoding('utf8').on('data', (c) => {
-    buf += c;
-    const m = /"http":"http:\/\/127\.0\.0\.1:(\d+)\/mcp","workers":2/.exec(buf);
-    if (m) resolve(Number(m[1]));
-  });
-  child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${buf}`)));
+const { child, port } = await servePool({
+  workers: 2,
+  env: { ERLMCP_BUCKET_CAPACITY: '1000000', ERLMCP_BUCKET_REFILL_PER_SEC: '1000000' },
 });
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function post(body, sid) {
@@ -99,10 +81,10 @@ for (let k = 0; k < 2000; k++) await post(call(k), sids.get(k % 2)); // warm-up
 const lat = { [local]: [], [remote]: [] };
 const cpu = {};
 for (const w of [local, remote]) {
-  const t0 = ticks(child.pid);
+  const t0 = processCpuUs(child.pid);
   const s0 = process.hrtime.bigint();
   for (let k = 0; k < N; k++) lat[w].push((await post(call(k), sids.get(w))).us);
-  cpu[w] = ((ticks(child.pid) - t0) * 10_000) / N; // 100 Hz ticks -> µs per request
+  cpu[w] = (processCpuUs(child.pid) - t0) / N;
   void s0;
 }
 const pct = (a, p) => [...a].sort((x, y) => x - y)[Math.floor(a.length * p)];

@@ -6,13 +6,12 @@
 // more, after the stop). See docs/workers.md.
 //
 //   node bench/cores/resets.mjs [--workers 2] [--clients 32] [--rounds 3]
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { servePool } from './pool-process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', '..', 'dist', 'cli', 'erlmcp.js');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -82,39 +81,7 @@ async function sessionOn(port, index) {
 }
 
 function start() {
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'serve',
-      '--port',
-      '0',
-      '--workers',
-      String(workers),
-      '--module',
-      path.join(here, 'crash-module.mjs'),
-      '--log-level',
-      'info',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const lines = [];
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr.setEncoding('utf8').on('data', (c) => {
-      buf += c;
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        lines.push(line);
-        try {
-          const e = JSON.parse(line);
-          if (e.http && e.workers) resolve({ child, port: Number(new URL(e.http).port), lines });
-        } catch {}
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${lines.join('\n')}`)));
-  });
+  return servePool({ workers, args: ['--module', path.join(here, 'crash-module.mjs')] });
 }
 
 function tally() {

@@ -334,34 +334,31 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       });
       return;
     }
-    const headers = request.headers;
-    if (request.stateless === true) {
-      let value: unknown;
-      try {
-        value = parseJsonBody(Buffer.from(request.body ?? '', 'utf8'));
-      } catch (err) {
-        reject(res, 400, ErrorCode.PARSE_ERROR, `Parse error: ${(err as Error).message}`);
-        return;
-      }
-      // The receiving worker checked the headers; the client is keyed as it would be there.
-      const req = { headers, socket: { remoteAddress: request.remoteAddress } } as unknown as IncomingMessage;
-      this.#stateless(req, res, value, request.principal);
+    const { headers, principal } = request;
+    const sid = single(headers['mcp-session-id']) ?? '';
+    if (request.method === 'GET') {
+      this.#openGet(headers, res, sid, principal);
       return;
     }
-    const sid = single(request.headers['mcp-session-id']) ?? '';
-    if (request.method === 'GET') this.#openGet(headers, res, sid, request.principal);
-    else if (request.method === 'DELETE') this.#end(headers, res, sid, request.principal);
-    else {
-      let value: unknown;
-      try {
-        value = parseJsonBody(Buffer.from(request.body ?? '', 'utf8'));
-      } catch (err) {
-        reject(res, 400, ErrorCode.PARSE_ERROR, `Parse error: ${(err as Error).message}`);
-        return;
-      }
-      const session = this.#lookup(headers, res, sid, request.principal, idOf(value));
-      if (session !== null) this.#deliverPost({ headers } as IncomingMessage, res, session, value, request.principal);
+    if (request.method === 'DELETE') {
+      this.#end(headers, res, sid, principal);
+      return;
     }
+    let value: unknown;
+    try {
+      value = parseJsonBody(Buffer.from(request.body ?? '', 'utf8'));
+    } catch (err) {
+      reject(res, 400, ErrorCode.PARSE_ERROR, `Parse error: ${(err as Error).message}`);
+      return;
+    }
+    if (request.stateless === true) {
+      // The receiving worker checked the headers; the client is keyed as it would be there.
+      const req = { headers, socket: { remoteAddress: request.remoteAddress } } as unknown as IncomingMessage;
+      this.#stateless(req, res, value, principal);
+      return;
+    }
+    const session = this.#lookup(headers, res, sid, principal, idOf(value));
+    if (session !== null) this.#deliverPost({ headers } as IncomingMessage, res, session, value, principal);
   }
 
   /** Hands a request for a peer's session to that peer; false when the session is not a peer's. */

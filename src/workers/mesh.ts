@@ -73,6 +73,7 @@ export class WorkerMesh {
   readonly #handlers = new Map<string, MeshHandler>();
   readonly #outbox: string[][];
   readonly #calls = new Map<number, Call>();
+  readonly #answerers = new Map<string, (from: number, body: unknown) => unknown>();
   readonly #downListeners = new Set<(index: number) => void>();
   readonly #upListeners = new Set<(index: number) => void>();
   #seen: number;
@@ -169,8 +170,6 @@ export class WorkerMesh {
       throw new ErlmcpError('ERR_ALREADY_STARTED', `mesh answerer for ${kind} already set`);
     this.#answerers.set(kind, handler);
   }
-
-  readonly #answerers = new Map<string, (from: number, body: unknown) => unknown>();
 
   /** @internal The pool reports that `index` went down: fail what waits on it, tell listeners. */
   peerDown(index: number): void {

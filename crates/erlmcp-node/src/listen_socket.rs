@@ -10,22 +10,18 @@ fn port_arg(port: f64) -> std::result::Result<u16, CoreError> {
     u16::try_from(p).map_err(|_| CoreError::invalid(format!("port must be in 0..=65535, got {p}")))
 }
 
+fn backlog_arg(backlog: f64) -> std::result::Result<i32, CoreError> {
+    let b = to_count("backlog", backlog)?;
+    i32::try_from(b)
+        .map_err(|_| CoreError::invalid(format!("backlog must be at most {}, got {b}", i32::MAX)))
+}
+
 /// Binds a non-blocking TCP socket with SO_REUSEADDR + SO_REUSEPORT to `host:port`, listens
 /// and returns its file descriptor, owned by the caller (pass it to `server.listen({ fd })`).
 /// Errors: `ERR_LISTEN` with the OS error text, `ERR_INVALID_ARG` for bad arguments.
 #[napi]
 pub fn reuseport_listen(host: String, port: f64, backlog: f64) -> Result<i32> {
-    guard(|| {
-        let port = port_arg(port)?;
-        let backlog = to_count("backlog", backlog)?;
-        let backlog = i32::try_from(backlog).map_err(|_| {
-            CoreError::invalid(format!(
-                "backlog must be at most {}, got {backlog}",
-                i32::MAX
-            ))
-        })?;
-        listen_socket::bind_reuseport(&host, port, backlog)
-    })
+    guard(|| listen_socket::bind_reuseport(&host, port_arg(port)?, backlog_arg(backlog)?))
 }
 
 /// Like `reuseportListen`, but the socket is held by the native core until
@@ -33,17 +29,7 @@ pub fn reuseport_listen(host: String, port: f64, backlog: f64) -> Result<i32> {
 /// (a worker restarting) never closes the socket or resets the connections queued on it.
 #[napi]
 pub fn hold_listen_socket(host: String, port: f64, backlog: f64) -> Result<i32> {
-    guard(|| {
-        let port = port_arg(port)?;
-        let backlog = to_count("backlog", backlog)?;
-        let backlog = i32::try_from(backlog).map_err(|_| {
-            CoreError::invalid(format!(
-                "backlog must be at most {}, got {backlog}",
-                i32::MAX
-            ))
-        })?;
-        listen_socket::hold_reuseport(&host, port, backlog)
-    })
+    guard(|| listen_socket::hold_reuseport(&host, port_arg(port)?, backlog_arg(backlog)?))
 }
 
 /// A new descriptor of a socket held by `holdListenSocket`, for one `server.listen({ fd })`.
