@@ -423,6 +423,14 @@ export declare function reuseportSharedPort(host: string): number
 /** Up to `max` frames in one call. */
 export declare function ringDrain(id: number, max: number): JsDrained
 
+/**
+ * Up to `max` frames into the caller's `data` (back to back) and `ends` (each frame's end
+ * offset); returns the count. No allocation per call: a consumer that drains often (once per
+ * I/O callback) would otherwise create two external ArrayBuffers each time, and those cost
+ * more than the drain itself.
+ */
+export declare function ringDrainTo(id: number, max: number, data: Uint8Array, ends: Uint32Array): number
+
 export declare function ringPop(id: number): Buffer | null
 
 /** 0 ok, 1 warn, 2 rejected. */
@@ -436,6 +444,14 @@ export declare function ringPushMany(id: number, data: Uint8Array, ends: Uint32A
  * 5 UNKNOWN_HANDLE.
  */
 export declare function routerAdmit(id: number, handle: number): number
+
+/**
+ * A shard manager's submit in one crossing: `router_admit` for `handle`, then, when admitted,
+ * the frame `handle, seq` (u32 little-endian each, see src/shards/frame.ts) pushed to ring
+ * `ring`. Answers the AdmitCode, or 6 (QUEUE_FULL) when the ring refused the frame (its
+ * admission slot is then given back).
+ */
+export declare function routerAdmitEnqueue(id: number, ring: number, handle: number, seq: number): number
 
 export declare function routerAdmitMany(id: number, handles: Uint32Array): Uint8Array
 

@@ -122,6 +122,21 @@ export class RingQueue {
     return new DrainedFrames(d.data, d.ends);
   }
 
+  /**
+   * Removes up to `max` frames (at most `ends.length`) into the caller's arrays, in one
+   * native call that allocates nothing: the frames back to back in `data`, frame `i` ending at
+   * `ends[i]` (the first starts at 0). Returns the count. A frame that does not fit the space
+   * left stays first in line for the next pop or drain; ERR_INVALID_ARG (nothing taken) when
+   * `data` cannot hold even the next frame. For consumers that drain often: {@link drain}
+   * creates two ArrayBuffers per call.
+   */
+  drainTo(data: Uint8Array, ends: Uint32Array, max: number = ends.length): number {
+    if (!(data instanceof Uint8Array)) throw invalidArg('data must be a Uint8Array or Buffer');
+    if (!(ends instanceof Uint32Array)) throw invalidArg('ends must be a Uint32Array');
+    if (!Number.isInteger(max) || max < 0) throw invalidArg(`max must be a non-negative integer, got ${max}`);
+    return native.ringDrainTo(this.#id, Math.min(max, 0xffffffff), data, ends);
+  }
+
   /** Frames currently queued. */
   get depth(): number {
     return this[NATIVE].depth;

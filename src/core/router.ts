@@ -90,6 +90,16 @@ export class Router {
     return native.routerAdmit(this.#id, handle) as AdmitCode;
   }
 
+  /**
+   * @internal ShardSet's submit: {@link admit}, then, when admitted, the shard frame
+   * (`handle`, `seq`: src/shards/frame.ts) pushed to the ring with native id `ringId`, in one
+   * native call. Answers the AdmitCode, or QUEUE_FULL (6) when the ring refused the frame:
+   * its admission slot is then already given back.
+   */
+  admitEnqueue(ringId: number, handle: number, seq: number): number {
+    return native.routerAdmitEnqueue(this.#id, ringId, handle, seq);
+  }
+
   /** Checks many messages in one call; one code per handle. */
   admitMany(handles: Uint32Array): Uint8Array {
     if (!(handles instanceof Uint32Array)) throw invalidArg('handles must be a Uint32Array');

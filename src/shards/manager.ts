@@ -1,6 +1,5 @@
 import type { Child, ExitReason } from '../supervision/child.js';
 import { ExitNotifier } from '../supervision/exit-notifier.js';
-import { frameHandle, frameSeq } from './frame.js';
 import type { ShardSlot } from './slot.js';
 
 /** Where a shard's frames go: the destination registered for each handle. */
@@ -8,9 +7,6 @@ export interface Destinations {
   /** The deliver function for `handle`, or undefined when it is gone. */
   get(handle: number): ((item: unknown) => void) | undefined;
 }
-
-/** How many frames one drain step takes from the native queue (one native call). */
-const BATCH = 256;
 
 /**
  * The worker of one shard: drains the shard's native queue and delivers each frame to its
@@ -53,8 +49,23 @@ export class ShardManager implements Child {
     this.wake();
   }
 
-  /** Schedules a drain (after new frames were queued). Cheap when already scheduled. */
+  /**
+   * Schedules a drain (after new frames were queued). Cheap when already scheduled. The drain
+   * runs as a microtask, right after the I/O callback that queued the frames: frames from one
+   * callback (a JSON-RPC batch, several WebSocket messages in one read) are still delivered
+   * as a batch, but a request does not wait for every other socket of the event-loop turn.
+   * That wait (setImmediate) kept each request's objects alive across scavenges: the young
+   * generation promoted about a third of what it allocated, and stateless HTTP cost 1.6x the
+   * CPU per request (docs/benchmarks.md, "Every core").
+   */
   wake(): void {
+    if (this.#scheduled || !this.running) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#run);
+  }
+
+  /** Like {@link wake}, but after pending I/O: the continuation of a long run. */
+  #wakeAfterIo(): void {
     if (this.#scheduled || !this.running) return;
     this.#scheduled = true;
     setImmediate(this.#run);
@@ -73,29 +84,22 @@ export class ShardManager implements Child {
   #drain(): void {
     const slot = this.slot;
     for (let rounds = 0; rounds < 16; rounds++) {
-      if (slot.cursor >= slot.batch.length) {
-        const drained = slot.queue.drain(BATCH);
-        if (drained.count === 0) return;
-        slot.batch = [...drained];
-        slot.batchTimes = slot.takeStamps(drained.count);
-        slot.cursor = 0;
-      }
-      while (slot.cursor < slot.batch.length) {
+      if (slot.cursor >= slot.batchCount && !slot.takeBatch()) return;
+      while (slot.cursor < slot.batchCount) {
         const i = slot.cursor;
-        const frame = slot.batch[i] as Buffer;
         // Everything that may throw as a manager fault happens before delivery...
         if (this.#crashNext) {
           const err = this.#crashNext;
           this.#crashNext = undefined;
           throw err;
         }
-        const deliver = this.#destinations.get(frameHandle(frame));
-        const seq = frameSeq(frame);
+        const deliver = this.#destinations.get(slot.frameHandle(i));
+        const seq = slot.frameSeq(i);
         const item = slot.items.get(seq);
         // ...and the frame is done the moment delivery is attempted.
         slot.cursor = i + 1;
         slot.items.delete(seq);
-        const at = slot.batchTimes[i];
+        const at = slot.stampOf(i);
         let ok = true;
         if (deliver === undefined) {
           slot.orphaned++;
@@ -114,7 +118,7 @@ export class ShardManager implements Child {
       }
     }
     // Yield to I/O between long runs; more work remains.
-    this.wake();
+    this.#wakeAfterIo();
   }
 
   stop(): void {

@@ -4,7 +4,6 @@ import type { RingOptions } from '../core/ring.js';
 import { AdmitCode, type Router } from '../core/router.js';
 import type { Logger } from '../ops/logger.js';
 import { Supervisor } from '../supervision/supervisor.js';
-import { FRAME_BYTES, writeFrame } from './frame.js';
 import { type Destinations, ShardManager } from './manager.js';
 import { ShardSlot, type ShardStats } from './slot.js';
 
@@ -54,13 +53,12 @@ export class ShardSet {
   readonly #managers: (ShardManager | undefined)[];
   /** The registry whose shards these are. */
   readonly registry: ShardedRegistry;
-  /** Scratch frame: RingQueue.push copies its bytes, so one buffer serves every submit. */
-  readonly #frame = Buffer.allocUnsafe(FRAME_BYTES);
   readonly #router: Router;
-  readonly #destinations = new Map<number, (item: unknown) => void>();
+  /** Attached handles: where their messages go and their shard (no native lookup per submit). */
+  readonly #destinations = new Map<number, { deliver: (item: unknown) => void; shard: number }>();
   /** Sessions of this thread holding each shared (principal) handle. */
   readonly #sharedHolds = new Map<number, number>();
-  readonly #lookup: Destinations = { get: (h) => this.#destinations.get(h) };
+  readonly #lookup: Destinations = { get: (h) => this.#destinations.get(h)?.deliver };
   readonly #releaseOnDelivery: boolean;
   /** A frame left its shard (delivered, failed or orphaned): release its admission slot. */
   readonly #done = (shard: number, ok: boolean, latencyUs: number, delivered: boolean): void => {
@@ -129,7 +127,7 @@ export class ShardSet {
   attach(handle: number, deliver: (item: unknown) => void): number {
     const shard = this.#shardOf(handle);
     if (!this.#destinations.has(handle)) (this.#slots[shard] as ShardSlot).sessions++;
-    this.#destinations.set(handle, deliver);
+    this.#destinations.set(handle, { deliver, shard });
     return shard;
   }
 
@@ -159,40 +157,36 @@ export class ShardSet {
 
   /** Forgets `handle`'s destination; frames still queued for it will be counted as orphaned. */
   detach(handle: number): void {
-    if (!this.#destinations.delete(handle)) return;
-    const shard = this.registry.shardOfHandle(handle);
-    if (shard !== undefined) (this.#slots[shard] as ShardSlot).sessions--;
+    const d = this.#destinations.get(handle);
+    if (d === undefined) return;
+    this.#destinations.delete(handle);
+    (this.#slots[d.shard] as ShardSlot).sessions--;
   }
 
   /**
-   * Admits one message (any value) from `handle` (one Router.admit) and queues it on the
-   * handle's shard.
+   * Admits one message (any value) from `handle` and queues it on the handle's shard (one
+   * native call for both).
    * Returns AdmitCode.OK when accepted — from then on it is delivered exactly once, even
    * across crashes of the shard's manager — or the refusal (an AdmitCode, or QUEUE_FULL).
    * An accepted message holds its shard's admission slot until it is delivered (or found
    * orphaned), so the shard's admission depth is its backlog.
    */
   submit(handle: number, item: unknown): number {
-    const verdict = this.#router.admit(handle);
-    if (verdict !== AdmitCode.OK) {
-      // Per-shard refusal counts (the refusal path only: one more native call there).
-      const refusedOn = verdict === AdmitCode.UNKNOWN_HANDLE ? undefined : this.registry.shardOfHandle(handle);
-      if (refusedOn !== undefined) (this.#slots[refusedOn] as ShardSlot).rejected++;
-      return verdict;
-    }
-    const shard = this.#shardOf(handle);
+    const shard = this.#destinations.get(handle)?.shard ?? this.registry.shardOfHandle(handle);
+    // Not registered: the router's verdict (UNKNOWN_HANDLE) and its count, nothing to queue.
+    if (shard === undefined) return this.#router.admit(handle);
     const slot = this.#slots[shard] as ShardSlot;
     const seq = slot.nextSeq();
-    const pushed = slot.queue.push(writeFrame(this.#frame, handle, seq));
-    if (pushed === 'rejected') {
-      this.#router.completeOnShard(shard, true);
+    // Admission and the push of the frame in one native call (a refused seq is just skipped).
+    const verdict = this.#router.admitEnqueue(slot.ringId, handle, seq);
+    if (verdict !== AdmitCode.OK) {
       slot.rejected++;
-      slot.queueFull++;
-      return QUEUE_FULL;
+      if (verdict === QUEUE_FULL) slot.queueFull++;
+      return verdict;
     }
     slot.items.set(seq, item);
     slot.accepted++;
-    slot.stamp(performance.now());
+    slot.queued(performance.now());
     this.#managers[shard]?.wake();
     return AdmitCode.OK;
   }

@@ -1,5 +1,10 @@
 import { LatencyHistogram } from '../core/histogram.js';
 import { type RingOptions, RingQueue } from '../core/ring.js';
+import { NATIVE } from '../native.js';
+import { FRAME_BYTES } from './frame.js';
+
+/** How many frames one drain step takes from the native queue (one native call). */
+export const BATCH = 256;
 
 /** Counters of one shard, kept across manager restarts. */
 export interface ShardStats {
@@ -36,15 +41,28 @@ export interface ShardStats {
 export class ShardSlot {
   readonly shard: number;
   readonly queue: RingQueue;
+  /** The queue's native id, for Router.admitEnqueue. */
+  readonly ringId: number;
   readonly latency = new LatencyHistogram();
-  /** Taken from the queue, not yet all delivered; `cursor` is the next to deliver. */
-  batch: Buffer[] = [];
-  /** Enqueue time (performance.now) of each frame in `batch`. */
-  batchTimes: number[] = [];
+  /**
+   * The batch taken from the queue, in arrays of the slot's own that every drain reuses
+   * (RingQueue.drainTo): frame `i` ends at `#ends[i]` in `#frames`. `cursor` is the next frame
+   * to deliver, `batchCount` how many the batch holds.
+   */
+  readonly #frames = new Uint8Array(BATCH * FRAME_BYTES);
+  readonly #view = new DataView(this.#frames.buffer);
+  readonly #ends = new Uint32Array(BATCH);
+  batchCount = 0;
   cursor = 0;
-  /** Enqueue times of frames still in the queue, in order (the queue holds bytes only). */
+  /** Frames accepted into the queue and not yet taken (the queue is this slot's alone). */
+  #queued = 0;
+  /**
+   * Enqueue times (performance.now) of the frames taken and still queued, in order (the
+   * queue holds bytes only); the current batch's start at `#batchStart`.
+   */
   #queuedAt: number[] = [];
   #queuedHead = 0;
+  #batchStart = 0;
   /** Accepted messages by sequence number, until delivered (see frame.ts). */
   readonly items = new Map<number, unknown>();
   #nextSeq = 0;
@@ -60,6 +78,7 @@ export class ShardSlot {
   constructor(shard: number, queue: RingOptions) {
     this.shard = shard;
     this.queue = new RingQueue(queue);
+    this.ringId = this.queue[NATIVE].id;
   }
 
   /** The sequence number for the next message (wraps at 2^32; far more than a queue holds). */
@@ -69,27 +88,54 @@ export class ShardSlot {
     return seq;
   }
 
-  /** Records the enqueue time of a frame just accepted into the queue. */
-  stamp(at: number): void {
+  /** Records a frame just accepted into the queue, with its enqueue time. */
+  queued(at: number): void {
+    this.#queued++;
     this.#queuedAt.push(at);
   }
 
-  /** Takes the enqueue times of the next `n` frames leaving the queue. */
-  takeStamps(n: number): number[] {
-    const head = this.#queuedHead;
-    const out = this.#queuedAt.slice(head, head + n);
-    this.#queuedHead = head + n;
-    // Compact now and then instead of shifting on every take.
+  /**
+   * Takes the next batch from the queue into the slot's arrays (one native call, none when
+   * nothing is queued); false when there was nothing to take.
+   */
+  takeBatch(): boolean {
+    if (this.#queued === 0) return false;
+    const n = this.queue.drainTo(this.#frames, this.#ends, BATCH);
+    this.#queued -= n;
+    // Compact the stamps now and then instead of shifting on every take.
     if (this.#queuedHead > 4096 && this.#queuedHead * 2 > this.#queuedAt.length) {
       this.#queuedAt = this.#queuedAt.slice(this.#queuedHead);
       this.#queuedHead = 0;
     }
-    return out;
+    this.#batchStart = this.#queuedHead;
+    this.#queuedHead += n;
+    this.batchCount = n;
+    this.cursor = 0;
+    return n > 0;
+  }
+
+  /** The handle of the batch's frame `i` (see frame.ts for the layout). */
+  frameHandle(i: number): number {
+    return this.#view.getUint32(this.#frameStart(i), true);
+  }
+
+  /** The sequence number of the batch's frame `i`. */
+  frameSeq(i: number): number {
+    return this.#view.getUint32(this.#frameStart(i) + 4, true);
+  }
+
+  /** The enqueue time of the batch's frame `i`, if known. */
+  stampOf(i: number): number | undefined {
+    return this.#queuedAt[this.#batchStart + i];
+  }
+
+  #frameStart(i: number): number {
+    return i === 0 ? 0 : (this.#ends[i - 1] as number);
   }
 
   /** Frames not yet delivered: still queued, or taken and pending in the batch. */
   get depth(): number {
-    return this.queue.stats().depth + (this.batch.length - this.cursor);
+    return this.#queued + (this.batchCount - this.cursor);
   }
 
   stats(): ShardStats {

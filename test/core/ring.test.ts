@@ -54,6 +54,29 @@ describe('RingQueue', () => {
     expectCode(() => q.drain(-1), 'ERR_INVALID_ARG');
   });
 
+  it('drainTo fills the caller arrays and keeps a frame that does not fit first in line', () => {
+    const q = new RingQueue({ capacity: 8, warnAt: 1, rejectAt: 1 });
+    for (const f of ['ab', '', 'cde', 'fghi', 'j']) q.push(f);
+    const data = new Uint8Array(6);
+    const ends = new Uint32Array(8);
+    expect(q.drainTo(data, ends)).toBe(3);
+    expect([Buffer.from(data.subarray(0, 5)).toString(), Array.from(ends.subarray(0, 3))]).toEqual([
+      'abcde',
+      [2, 2, 5],
+    ]);
+    expect(q.depth).toBe(2);
+    // 'fghi' did not fit in what was left; a buffer too small for it is refused, nothing lost.
+    expectCode(() => q.drainTo(new Uint8Array(3), ends), 'ERR_INVALID_ARG');
+    expect(q.pop()?.toString()).toBe('fghi');
+    expect(q.drainTo(data, ends, 0)).toBe(0);
+    expect(q.drainTo(data, ends, 1)).toBe(1);
+    expect([data[0], ends[0], q.depth, q.stats().popped]).toEqual([0x6a, 1, 0, 5]);
+    expect(q.drainTo(data, ends)).toBe(0);
+    expectCode(() => q.drainTo(data, ends, -1), 'ERR_INVALID_ARG');
+    expectCode(() => q.drainTo([] as unknown as Uint8Array, ends), 'ERR_INVALID_ARG');
+    expectCode(() => q.drainTo(data, new Int32Array(2) as unknown as Uint32Array), 'ERR_INVALID_ARG');
+  });
+
   it('pushMany pushes in order and stops at the first rejection', () => {
     const q = new RingQueue({ capacity: 10, warnAt: 0.5, rejectAt: 0.8 });
     expect(q.pushMany([frame(1), frame(2), frame(3)])).toEqual({ accepted: 3, last: 'ok' });

@@ -4,11 +4,17 @@
 //! counter is reserved *before* a frame goes in, so the reject threshold holds exactly under
 //! any number of concurrent producers: the queue never holds more than `reject_limit` frames,
 //! never grows and never blocks.
+//!
+//! [`RingQueue::drain_to`] fills a caller's buffer instead of allocating one. A frame it pops
+//! that does not fit is kept aside (the carry) and handed out first by the next pop or drain,
+//! still counted in the depth: the lock-free ring has no way to push a frame back in front.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
+use parking_lot::Mutex;
 
 use crate::error::{CoreError, CoreResult};
 
@@ -126,6 +132,10 @@ pub struct RingQueue {
     rejected: AtomicU64,
     warned: AtomicU64,
     high_water: AtomicU32,
+    /// Frames popped by [`RingQueue::drain_to`] that did not fit, oldest first.
+    carry: Mutex<VecDeque<Box<[u8]>>>,
+    /// True while `carry` may hold frames: pops look at the lock only then.
+    carried: AtomicBool,
 }
 
 impl RingQueue {
@@ -143,6 +153,8 @@ impl RingQueue {
             rejected: AtomicU64::new(0),
             warned: AtomicU64::new(0),
             high_water: AtomicU32::new(0),
+            carry: Mutex::new(VecDeque::new()),
+            carried: AtomicBool::new(false),
         })
     }
 
@@ -220,9 +232,29 @@ impl RingQueue {
         Ok((accepted, last))
     }
 
+    /// The next frame to hand out (the carry first), without touching the counters.
+    #[inline]
+    fn take(&self) -> Option<Box<[u8]>> {
+        if self.carried.load(Ordering::Acquire) {
+            let mut carry = self.carry.lock();
+            if let Some(frame) = carry.pop_front() {
+                self.carried.store(!carry.is_empty(), Ordering::Release);
+                return Some(frame);
+            }
+        }
+        self.slots.pop()
+    }
+
+    /// Keeps a taken frame aside, to be handed out before any other.
+    fn put_back(&self, frame: Box<[u8]>) {
+        let mut carry = self.carry.lock();
+        carry.push_front(frame);
+        self.carried.store(true, Ordering::Release);
+    }
+
     /// Removes the oldest frame.
     pub fn pop(&self) -> Option<Box<[u8]>> {
-        let frame = self.slots.pop()?;
+        let frame = self.take()?;
         self.depth.fetch_sub(1, Ordering::AcqRel);
         self.popped.fetch_add(1, Ordering::Relaxed);
         Some(frame)
@@ -234,16 +266,58 @@ impl RingQueue {
     pub fn drain_into(&self, max: u32, data: &mut Vec<u8>, ends: &mut Vec<u32>) -> u32 {
         let mut n = 0;
         while n < max {
-            let Some(frame) = self.slots.pop() else { break };
+            let Some(frame) = self.take() else { break };
             data.extend_from_slice(&frame);
             ends.push(data.len() as u32);
             n += 1;
         }
+        self.count_popped(n);
+        n
+    }
+
+    /// Pops up to `max` frames (at most `ends.len()`) into the caller's `data`, back to back,
+    /// and writes each one's end offset to `ends`; returns the count. Stops at the first frame
+    /// that does not fit the space left (it is handed out first next time).
+    /// `ERR_INVALID_ARG` (nothing taken) when `data` is too small for the first frame or
+    /// longer than `u32` offsets reach.
+    pub fn drain_to(&self, max: u32, data: &mut [u8], ends: &mut [u32]) -> CoreResult<u32> {
+        if data.len() > u32::MAX as usize {
+            return Err(CoreError::invalid(format!(
+                "data must be at most {} bytes (u32 offsets)",
+                u32::MAX
+            )));
+        }
+        let limit = ends.len().min(max as usize);
+        let (mut n, mut used) = (0usize, 0usize);
+        while n < limit {
+            let Some(frame) = self.take() else { break };
+            let end = used + frame.len();
+            if end > data.len() {
+                let len = frame.len();
+                self.put_back(frame);
+                if n == 0 {
+                    return Err(CoreError::invalid(format!(
+                        "the next frame has {len} bytes, more than data's {}",
+                        data.len()
+                    )));
+                }
+                break;
+            }
+            data[used..end].copy_from_slice(&frame);
+            ends[n] = end as u32;
+            used = end;
+            n += 1;
+        }
+        self.count_popped(n as u32);
+        Ok(n as u32)
+    }
+
+    #[inline]
+    fn count_popped(&self, n: u32) {
         if n > 0 {
             self.depth.fetch_sub(n, Ordering::AcqRel);
             self.popped.fetch_add(u64::from(n), Ordering::Relaxed);
         }
-        n
     }
 
     /// Frames queued (including pushes reserved but not yet stored).
@@ -319,6 +393,88 @@ mod tests {
         assert_eq!(ends, vec![2, 5]);
         assert_eq!(r.drain_into(10, &mut data, &mut ends), 0);
         assert_eq!(r.stats().popped, 3);
+    }
+
+    #[test]
+    fn drain_to_fills_the_callers_buffer_and_carries_what_does_not_fit() {
+        let r = q(10, 1.0, 1.0);
+        for f in [&b"ab"[..], b"", b"cde", b"fghi", b"j"] {
+            r.push(f).unwrap();
+        }
+        let (mut data, mut ends) = ([0u8; 6], [0u32; 8]);
+        // "ab", "" and "cde" fit in 6 bytes; "fghi" does not and is kept aside.
+        assert_eq!(r.drain_to(10, &mut data, &mut ends).unwrap(), 3);
+        assert_eq!((&data[..5], &ends[..3]), (&b"abcde"[..], &[2, 2, 5][..]));
+        assert_eq!((r.depth(), r.stats().popped), (2, 3));
+        // The carried frame comes first, whichever way the next frame is taken.
+        let (mut small, mut one) = ([0u8; 2], [0u32; 1]);
+        let e = r.drain_to(10, &mut small, &mut one).unwrap_err();
+        assert_eq!(e.code(), "ERR_INVALID_ARG");
+        assert_eq!(r.depth(), 2);
+        assert_eq!(&*r.pop().unwrap(), b"fghi");
+        // `max` and the length of `ends` both bound the count.
+        r.push(b"k").unwrap();
+        assert_eq!(r.drain_to(1, &mut data, &mut ends).unwrap(), 1);
+        assert_eq!(r.drain_to(10, &mut data, &mut one).unwrap(), 1);
+        assert_eq!((&data[..1], one[0]), (&b"k"[..], 1));
+        assert_eq!(r.drain_to(10, &mut data, &mut ends).unwrap(), 0);
+        assert_eq!((r.depth(), r.stats().popped), (0, 6));
+    }
+
+    #[test]
+    fn drain_to_under_concurrent_producers_and_consumers_loses_and_repeats_nothing() {
+        use std::sync::Arc;
+        const PER: u32 = 20_000;
+        let r = Arc::new(q(64, 1.0, 1.0));
+        let producers: Vec<_> = (0..3u32)
+            .map(|p| {
+                let r = Arc::clone(&r);
+                std::thread::spawn(move || {
+                    for i in 0..PER {
+                        // 4..=11 bytes: the id, then padding, so frames often do not fit.
+                        let mut f = (p * PER + i).to_le_bytes().to_vec();
+                        f.resize(4 + (i % 8) as usize, 0xee);
+                        while r.push(&f).unwrap() == PushOutcome::Rejected {
+                            std::thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let taken = Arc::new(AtomicU32::new(0));
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let (r, taken) = (Arc::clone(&r), Arc::clone(&taken));
+                std::thread::spawn(move || {
+                    let (mut data, mut ends, mut seen) = ([0u8; 24], [0u32; 4], Vec::new());
+                    while taken.load(Ordering::Acquire) < 3 * PER {
+                        let n = r.drain_to(4, &mut data, &mut ends).unwrap();
+                        taken.fetch_add(n, Ordering::AcqRel);
+                        let mut start = 0;
+                        for &end in &ends[..n as usize] {
+                            let id = u32::from_le_bytes(data[start..start + 4].try_into().unwrap());
+                            assert_eq!(end as usize - start, 4 + (id % PER % 8) as usize);
+                            seen.push(id);
+                            start = end as usize;
+                        }
+                        if n == 0 {
+                            std::thread::yield_now();
+                        }
+                    }
+                    seen
+                })
+            })
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        let mut all: Vec<u32> = consumers
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..3 * PER).collect::<Vec<_>>());
+        assert_eq!(r.depth(), 0);
     }
 
     #[test]

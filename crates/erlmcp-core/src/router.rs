@@ -11,6 +11,7 @@ use crate::breaker::CircuitBreaker;
 use crate::bucket::TokenBuckets;
 use crate::error::{CoreError, CoreResult};
 use crate::registry::ShardedRegistry;
+use crate::ring::{PushOutcome, RingQueue};
 
 /// The verdict of [`Router::admit`]. The numeric values are part of the JS API.
 #[repr(u8)]
@@ -32,6 +33,9 @@ pub enum AdmitCode {
 
 /// Number of distinct [`AdmitCode`] values.
 pub const ADMIT_CODES: usize = 6;
+
+/// What [`Router::admit_enqueue`] answers when admitted but the queue was at its reject mark.
+pub const QUEUE_FULL: u32 = ADMIT_CODES as u32;
 
 /// Counters of a router, one per [`AdmitCode`], plus completions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +97,26 @@ impl Router {
         let code = self.decide(handle);
         self.verdicts[code as usize].fetch_add(1, Ordering::Relaxed);
         code
+    }
+
+    /// [`Router::admit`], then, when admitted, `frame` pushed to `queue`: a shard manager's
+    /// submit in one call. Answers an [`AdmitCode`] as `u32`, or [`QUEUE_FULL`] when the queue
+    /// refused the frame; that message is then completed at once (its admission slot given
+    /// back, as a success without latency), so a refusal holds nothing.
+    pub fn admit_enqueue(&self, handle: u32, queue: &RingQueue, frame: &[u8]) -> CoreResult<u32> {
+        let code = self.admit(handle);
+        if code != AdmitCode::Ok {
+            return Ok(code as u32);
+        }
+        let pushed = queue.push(frame);
+        if matches!(pushed, Ok(PushOutcome::Ok | PushOutcome::Warn)) {
+            return Ok(AdmitCode::Ok as u32);
+        }
+        // Admitted a moment ago, so the handle has its shard unless unregistered meanwhile.
+        if let Some(shard) = self.registry.shard_of_handle(handle) {
+            self.complete_on_shard(shard, true, None)?;
+        }
+        pushed.map(|_| QUEUE_FULL)
     }
 
     fn decide(&self, handle: u32) -> AdmitCode {
@@ -242,6 +266,36 @@ mod tests {
         let s = r.stats();
         assert_eq!(s.verdicts, [2, 1, 0, 0, 0, 1]);
         assert_eq!(s.completed_ok, 2);
+    }
+
+    #[test]
+    fn admit_enqueue_pushes_admitted_frames_and_gives_back_refused_ones() {
+        use crate::ring::RingOptions;
+        let (r, admission, _) = router(3, 100, 100);
+        let q = RingQueue::new(RingOptions {
+            capacity: 1,
+            warn_at: 1.0,
+            reject_at: 1.0,
+        })
+        .unwrap();
+        assert_eq!(r.admit_enqueue(1, &q, b"f1").unwrap(), AdmitCode::Ok as u32);
+        assert_eq!((q.depth(), admission.global_depth()), (1, 1));
+        // Admitted, but the queue is full: the slot is given back at once.
+        assert_eq!(r.admit_enqueue(1, &q, b"f2").unwrap(), QUEUE_FULL);
+        assert_eq!((q.depth(), admission.global_depth()), (1, 1));
+        assert_eq!(r.stats().completed_ok, 1);
+        // The third token, refused by the queue again; then refused by the router: nothing pushed.
+        assert_eq!(r.admit_enqueue(1, &q, b"f3").unwrap(), QUEUE_FULL);
+        assert_eq!(
+            r.admit_enqueue(1, &q, b"f4").unwrap(),
+            AdmitCode::RateLimited as u32
+        );
+        assert_eq!(
+            r.admit_enqueue(9, &q, b"f5").unwrap(),
+            AdmitCode::UnknownHandle as u32
+        );
+        assert_eq!(&*q.pop().unwrap(), b"f1");
+        assert_eq!((q.depth(), admission.global_depth()), (0, 1));
     }
 
     #[test]

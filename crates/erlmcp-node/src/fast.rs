@@ -2,7 +2,9 @@
 //! numbers, strings and typed arrays only; results are numbers or typed arrays.
 
 use erlmcp_core::error::check_handle;
-use napi::bindgen_prelude::{Buffer, Int32ArraySlice, Uint32Array, Uint8Array};
+use napi::bindgen_prelude::{
+    Buffer, Int32ArraySlice, Uint32Array, Uint32ArraySlice, Uint8Array, Uint8ArraySlice,
+};
 use napi_derive::napi;
 
 use crate::admission::ADMISSIONS;
@@ -119,6 +121,24 @@ pub fn ring_drain(id: u32, max: u32) -> Result<JsDrained> {
     })
 }
 
+/// Up to `max` frames into the caller's `data` (back to back) and `ends` (each frame's end
+/// offset); returns the count. No allocation per call: a consumer that drains often (once per
+/// I/O callback) would otherwise create two external ArrayBuffers each time, and those cost
+/// more than the drain itself.
+#[napi]
+pub fn ring_drain_to(
+    id: u32,
+    max: u32,
+    mut data: Uint8ArraySlice,
+    mut ends: Uint32ArraySlice,
+) -> Result<u32> {
+    // SAFETY: we run on the isolate's thread, which owns both arrays for the duration of the
+    // call; only SharedArrayBuffer-backed arrays could change under us, and then only to other
+    // byte values, which the caller reads after we return.
+    let (data, ends) = unsafe { (data.as_mut(), ends.as_mut()) };
+    guard(|| RINGS.with(id, |q| q.drain_to(max, data, ends)))
+}
+
 #[napi]
 pub fn histogram_record(id: u32, us: f64) -> Result<()> {
     guard(|| {
@@ -135,6 +155,22 @@ pub fn histogram_record(id: u32, us: f64) -> Result<()> {
 #[napi]
 pub fn router_admit(id: u32, handle: u32) -> Result<u32> {
     guard(|| ROUTERS.with(id, |r| Ok(r.admit(handle) as u32)))
+}
+
+/// A shard manager's submit in one crossing: `router_admit` for `handle`, then, when admitted,
+/// the frame `handle, seq` (u32 little-endian each, see src/shards/frame.ts) pushed to ring
+/// `ring`. Answers the AdmitCode, or 6 (QUEUE_FULL) when the ring refused the frame (its
+/// admission slot is then given back).
+#[napi]
+pub fn router_admit_enqueue(id: u32, ring: u32, handle: u32, seq: u32) -> Result<u32> {
+    let mut frame = [0u8; 8];
+    frame[..4].copy_from_slice(&handle.to_le_bytes());
+    frame[4..].copy_from_slice(&seq.to_le_bytes());
+    guard(|| {
+        ROUTERS.with(id, |r| {
+            RINGS.with(ring, |q| r.admit_enqueue(handle, q, &frame))
+        })
+    })
 }
 
 #[napi]
