@@ -133,8 +133,20 @@ export function report(runs, o) {
     ...notes.map((n) => `  ${n}`),
     '',
     table(['case', 'ratio', 'req/s (medians)', 'per round', 'srv CPU/req (a ÷ b)'], ratioRows, 2),
+    hostProbeLine(runs),
     problems.length ? `\nPROBLEMS in this run:\n${problems.map((p) => `  - ${p}`).join('\n')}` : '\nno errors',
     ...(warnings.length ? [`WARNINGS:\n${warnings.map((w) => `  - ${w}`).join('\n')}`] : []),
   ].join('\n');
   return { text, summary: { cases: medians.map(({ notOk, ...m }) => m), ratios, problems, warnings } };
+}
+
+/**
+ * The spread of the host probes taken before each measurement (host-probe.mjs): a wide one
+ * means the host's speed drifted during the run, and ratios carry that drift.
+ */
+function hostProbeLine(runs) {
+  const ms = runs.map((r) => r.hostProbeMs).filter((v) => typeof v === 'number');
+  if (ms.length === 0) return '';
+  const [lo, hi] = [Math.min(...ms), Math.max(...ms)];
+  return `\nhost probe (the same JS loop before each measurement): ${lo}-${hi} ms, max ÷ min ${(hi / lo).toFixed(2)}x`;
 }

@@ -13,6 +13,7 @@ import { recordFailure } from '../e2e/outcome.mjs';
 import { CONTENDED_PCT } from '../e2e/stateless.mjs';
 import { WRK_MISSING, wrkVersion } from '../e2e/wrk.mjs';
 import { driveHttp, driveWs, ensureWsgen } from './drive.mjs';
+import { hostProbeMs } from './host-probe.mjs';
 import { report } from './report.mjs';
 import { CEILINGS, CLI, serveHasWorkers, startCeiling, startErlmcp } from './servers.mjs';
 
@@ -146,6 +147,7 @@ async function measure(kase, s, round) {
     if (opts.quietWaitSec > 0 && !(await waitForQuiet(CONTENDED_PCT, opts.quietWaitSec * 1000))) {
       log(`${label}: the machine stayed busy for ${opts.quietWaitSec} s; measuring anyway`);
     }
+    out.hostProbeMs = hostProbeMs();
     running =
       s.server === 'ceiling'
         ? await startCeiling(kase, lifetimeSec)
@@ -160,7 +162,7 @@ async function measure(kase, s, round) {
       `${label}: ${l.reqPerSec.toLocaleString('en-US')} req/s, p50 ${(l.latencyUs.p50 / 1000).toFixed(2)} ms, ` +
         `p99 ${(l.latencyUs.p99 / 1000).toFixed(2)} ms, errors ${l.errorCount}, server ${l.serverCpuPct} % ` +
         `(${l.serverCpuUsPerReq} µs/req), generator ${l.genCpuPct} % (${l.genCpuUsPerReq} µs/req, ` +
-        `${l.genShare}x the server's), other ${l.otherCpuPct ?? '-'} %`,
+        `${l.genShare}x the server's), other ${l.otherCpuPct ?? '-'} %, host probe ${out.hostProbeMs} ms`,
     );
   } catch (err) {
     if (/** @type {any} */ (err).unavailable) {

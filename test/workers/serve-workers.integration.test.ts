@@ -239,6 +239,7 @@ describe('erlmcp serve --workers 2', () => {
     const victim = byWorker.get(0) as McpClient;
     const httpSurvivor = (await clientsOnBothWorkers(pool.url)).get(1) as McpClient;
     let errors = 0;
+    let firstError: string | undefined;
     let served = 0;
     let stop = false;
     const traffic = (async () => {
@@ -246,9 +247,13 @@ describe('erlmcp serve --workers 2', () => {
         try {
           const r = await survivor.callTool({ name: 'echo', arguments: { message: 'still here' } });
           if (text(r) === 'still here') served++;
-          else errors++;
-        } catch {
+          else {
+            errors++;
+            firstError ??= `answer ${JSON.stringify(r)}`;
+          }
+        } catch (e) {
           errors++;
+          firstError ??= String((e as Error).stack ?? e);
         }
       }
     })();
@@ -262,7 +267,8 @@ describe('erlmcp serve --workers 2', () => {
     await sleep(300);
     stop = true;
     await traffic;
-    expect(errors).toBe(0);
+    // The first failure's text makes a failure here say what went wrong.
+    expect({ errors, firstError }).toEqual({ errors: 0, firstError: undefined });
     expect(served).toBeGreaterThan(10);
     // The crashed worker's WebSocket is gone with it; worker 1's 2025 HTTP session goes on,
     // from whichever worker its requests land on (worker 0 is the restarted one now).
