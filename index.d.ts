@@ -387,11 +387,21 @@ export interface JsStateChange {
   to: string
 }
 
+/** Connections waiting in the accept queue of a held socket (0 where the kernel does not say). */
+export declare function queuedConnections(fd: number): number
+
 /**
  * Raises the soft limit toward `wanted` (up to the hard limit; never lowers it) and returns
  * the limits now in force, or null where unsupported.
  */
 export declare function raiseFdLimit(wanted: number): JsFdLimits | null
+
+/**
+ * Makes the kernel drop new connection attempts on a held socket while the connections
+ * already queued stay to be accepted (a stopping pool's last step before its final accepts;
+ * see `refuse_new_held` in erlmcp-core). False where socket filters do not exist.
+ */
+export declare function refuseNewConnections(fd: number): boolean
 
 /** Handle of `key`, or -1. */
 export declare function registryLookup(id: number, key: string): number

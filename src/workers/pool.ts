@@ -19,6 +19,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { ErlmcpConfig } from '../config/types.js';
 import { ErlmcpError } from '../core/errors.js';
@@ -30,6 +31,13 @@ import { Supervisor } from '../supervision/supervisor.js';
 import { createMeshShared, type MeshShared, setPeerState } from './mesh.js';
 import type { PoolMessage, WorkerInit, WorkerMessage } from './protocol.js';
 import { releaseHeld } from './worker-limiter.js';
+
+/**
+ * How long a stopping pool waits for its sockets' accept queues to empty (new connection
+ * attempts already refused) before the workers drain: long enough for a busy event loop to
+ * accept what is queued, short enough that a wedged worker does not hold up the stop.
+ */
+const QUEUE_EMPTY_WAIT_MS = 500;
 
 /** Options of {@link startWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -248,6 +256,19 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       })),
     stop() {
       stopped ??= (async () => {
+        // New connection attempts are dropped by the kernel from now on (the client retries
+        // its SYN and finds the port closed: refused, not reset), so the queues only shrink
+        // while the workers answer what is in them; without that, connections kept joining a
+        // queue until the instant its socket closed, and were reset.
+        // The workers, still serving normally, then answer what is queued; the drain starts
+        // once the queues are empty (or after QUEUE_EMPTY_WAIT_MS, a worker that does not accept).
+        try {
+          for (const fd of fds) native.refuseNewConnections(fd);
+          const until = Date.now() + QUEUE_EMPTY_WAIT_MS;
+          while (fds.some((fd) => native.queuedConnections(fd) > 0) && Date.now() < until) await sleep(5);
+        } catch (err) {
+          log.warn({ err }, 'cannot stop new connections before the drain; queued ones may be reset');
+        }
         // Every worker drains at once (the supervisor would stop them one after another):
         // each keeps answering what is queued on its socket until its in-flight work is done.
         // The pool's own descriptors go first, so a socket closes with its worker's copy.

@@ -80,6 +80,26 @@ pub fn dup_held(fd: RawFd) -> CoreResult<RawFd> {
     imp::dup_held(fd)
 }
 
+/// Makes the kernel drop every new connection attempt (SYN) on the held socket `fd`, with a
+/// one-instruction socket filter; connections already queued stay to be accepted. A stopping
+/// server calls it before its last accept: the kernel resets whatever is queued when a socket
+/// closes, and without the filter new connections keep joining the queue until that instant.
+/// A client whose SYN was dropped retries it (after about 1 s) and finds the port closed:
+/// ECONNREFUSED, which clients and balancers retry, instead of a reset. Answers false where
+/// socket filters do not exist (not Linux): nothing changed. Errors: [`CoreError::InvalidArg`]
+/// when `fd` is not held, [`CoreError::Listen`] when the kernel refuses the filter.
+pub fn refuse_new_held(fd: RawFd) -> CoreResult<bool> {
+    imp::refuse_new_held(fd)
+}
+
+/// Connections waiting in the accept queue of the held socket `fd` (TCP_INFO of a listening
+/// socket: its backlog now). A stopping pool waits for 0 after [`refuse_new_held`], so the
+/// workers accept and answer everything queued before the socket closes. Always 0 where the
+/// kernel does not say (not Linux). Errors: [`CoreError::InvalidArg`] when `fd` is not held.
+pub fn queued_held(fd: RawFd) -> CoreResult<u32> {
+    imp::queued_held(fd)
+}
+
 /// Closes the held descriptor `fd`; the socket closes once every copy is closed too.
 /// Errors: [`CoreError::InvalidArg`] when `fd` is not held.
 pub fn release_held(fd: RawFd) -> CoreResult<()> {
@@ -145,6 +165,69 @@ mod imp {
             .try_clone()
             .map_err(|e| CoreError::Listen(format!("cannot duplicate fd {fd}: {e}")))?;
         Ok(copy.into_raw_fd())
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn refuse_new_held(fd: RawFd) -> CoreResult<bool> {
+        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        let owned = held
+            .iter()
+            .find(|o| o.as_raw_fd() == fd)
+            .ok_or_else(|| not_held(fd))?;
+        // Classic BPF `ret #0`: accept no byte of any packet, so every SYN is dropped.
+        const BPF_RET_K: u16 = 0x06;
+        let drop_all = [socket2::SockFilter::new(BPF_RET_K, 0, 0, 0)];
+        SockRef::from(owned).attach_filter(&drop_all).map_err(|e| {
+            CoreError::Listen(format!("cannot attach a socket filter to fd {fd}: {e}"))
+        })?;
+        Ok(true)
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn queued_held(fd: RawFd) -> CoreResult<u32> {
+        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        let owned = held
+            .iter()
+            .find(|o| o.as_raw_fd() == fd)
+            .ok_or_else(|| not_held(fd))?;
+        // SAFETY: tcp_info is plain data, and getsockopt writes at most `len` bytes into it.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        let rc = unsafe {
+            libc::getsockopt(
+                owned.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        if rc != 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(CoreError::Listen(format!(
+                "cannot read TCP_INFO of fd {fd}: {e}"
+            )));
+        }
+        // For a listening socket the kernel reports its accept queue's length here.
+        Ok(info.tcpi_unacked)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub fn queued_held(fd: RawFd) -> CoreResult<u32> {
+        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        held.iter()
+            .find(|o| o.as_raw_fd() == fd)
+            .ok_or_else(|| not_held(fd))?;
+        Ok(0)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub fn refuse_new_held(fd: RawFd) -> CoreResult<bool> {
+        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        held.iter()
+            .find(|o| o.as_raw_fd() == fd)
+            .ok_or_else(|| not_held(fd))?;
+        Ok(false)
     }
 
     pub fn release_held(fd: RawFd) -> CoreResult<()> {
@@ -258,6 +341,14 @@ mod imp {
         Err(unsupported())
     }
 
+    pub fn refuse_new_held(_fd: RawFd) -> CoreResult<bool> {
+        Err(unsupported())
+    }
+
+    pub fn queued_held(_fd: RawFd) -> CoreResult<u32> {
+        Err(unsupported())
+    }
+
     pub fn release_held(_fd: RawFd) -> CoreResult<()> {
         Err(unsupported())
     }
@@ -329,6 +420,42 @@ mod tests {
         release_held(held).unwrap();
         assert_eq!(dup_held(held).unwrap_err().code(), "ERR_INVALID_ARG");
         assert_eq!(release_held(held).unwrap_err().code(), "ERR_INVALID_ARG");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn refuse_new_keeps_the_queue_and_drops_new_connection_attempts() {
+        use std::io::{Read, Write};
+        let held = hold_reuseport("127.0.0.1", 0, 16).unwrap();
+        let port = local_port(held).unwrap();
+        let mut queued = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while queued_held(held).unwrap() != 1 {
+            assert!(
+                Instant::now() < deadline,
+                "the connection never showed in the queue"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(refuse_new_held(held).unwrap());
+        // A new attempt gets no answer: its SYN is dropped (the client would retry it).
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let late = TcpStream::connect_timeout(&addr, Duration::from_millis(300));
+        assert_eq!(late.unwrap_err().kind(), ErrorKind::TimedOut);
+        // The connection queued before is still accepted, and its bytes flow both ways.
+        let listener = socket2::Socket::from(own(dup_held(held).unwrap()));
+        listener.set_nonblocking(false).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        assert_eq!(queued_held(held).unwrap(), 0);
+        let mut accepted = TcpStream::from(accepted);
+        queued.write_all(b"ping").unwrap();
+        let mut buf = [0u8; 4];
+        accepted.read_exact(&mut buf).unwrap();
+        accepted.write_all(b"pong").unwrap();
+        queued.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"pong");
+        release_held(held).unwrap();
+        assert_eq!(refuse_new_held(held).unwrap_err().code(), "ERR_INVALID_ARG");
     }
 
     #[test]

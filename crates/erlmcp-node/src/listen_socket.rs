@@ -38,6 +38,20 @@ pub fn dup_listen_socket(fd: i32) -> Result<i32> {
     guard(|| listen_socket::dup_held(fd))
 }
 
+/// Makes the kernel drop new connection attempts on a held socket while the connections
+/// already queued stay to be accepted (a stopping pool's last step before its final accepts;
+/// see `refuse_new_held` in erlmcp-core). False where socket filters do not exist.
+#[napi]
+pub fn refuse_new_connections(fd: i32) -> Result<bool> {
+    guard(|| listen_socket::refuse_new_held(fd))
+}
+
+/// Connections waiting in the accept queue of a held socket (0 where the kernel does not say).
+#[napi]
+pub fn queued_connections(fd: i32) -> Result<u32> {
+    guard(|| listen_socket::queued_held(fd))
+}
+
 /// Closes the native core's descriptor of a held socket (copies stay open until closed).
 #[napi]
 pub fn release_listen_socket(fd: i32) -> Result<()> {
