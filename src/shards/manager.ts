@@ -8,6 +8,9 @@ export interface Destinations {
   get(handle: number): ((item: unknown) => void) | undefined;
 }
 
+/** Drains in a row as microtasks before one waits for I/O (see ShardManager.wake). */
+const MICRO_RUNS_MAX = 64;
+
 /**
  * The worker of one shard: drains the shard's native queue and delivers each frame to its
  * destination. All state that matters lives in the {@link ShardSlot}, so when routing throws
@@ -22,6 +25,8 @@ export class ShardManager implements Child {
   readonly #done: (shard: number, ok: boolean, latencyUs: number, delivered: boolean) => void;
   readonly #exit = new ExitNotifier();
   #scheduled = false;
+  /** Drains run as microtasks since the last one run after I/O (see {@link wake}). */
+  #microRuns = 0;
   #stopped = false;
   #crashNext: Error | undefined;
 
@@ -56,18 +61,26 @@ export class ShardManager implements Child {
    * as a batch, but a request does not wait for every other socket of the event-loop turn.
    * That wait (setImmediate) kept each request's objects alive across scavenges: the young
    * generation promoted about a third of what it allocated, and stateless HTTP cost 1.6x the
-   * CPU per request (docs/benchmarks.md, "Every core").
+   * CPU per request (docs/benchmarks.md, "Every core"). Every {@link MICRO_RUNS_MAX}th drain
+   * in a row still waits for I/O: a client in the same process whose next request follows each
+   * answer through microtasks alone (an in-memory transport) must not starve timers and I/O.
    */
   wake(): void {
     if (this.#scheduled || !this.running) return;
     this.#scheduled = true;
-    queueMicrotask(this.#run);
+    if (++this.#microRuns < MICRO_RUNS_MAX) queueMicrotask(this.#run);
+    else this.#afterIo();
   }
 
   /** Like {@link wake}, but after pending I/O: the continuation of a long run. */
   #wakeAfterIo(): void {
     if (this.#scheduled || !this.running) return;
     this.#scheduled = true;
+    this.#afterIo();
+  }
+
+  #afterIo(): void {
+    this.#microRuns = 0;
     setImmediate(this.#run);
   }
 

@@ -57,6 +57,32 @@ describe('ShardSet', () => {
     expect(admission.stats().globalDepth).toBe(0);
   });
 
+  it('a destination that queues its next message on every delivery does not starve timers', async () => {
+    const { registry, set } = setup();
+    await set.start();
+    registry.register('pinger', 1);
+    let delivered = 0;
+    let stop = false;
+    // Each delivery queues the next one at once: drains follow each other as microtasks, and
+    // only the manager's periodic wait for I/O lets the timer below run.
+    set.attach(1, () => {
+      delivered++;
+      if (!stop) set.submit(1, 'next');
+    });
+    const timer = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        stop = true;
+        resolve();
+      }, 20),
+    );
+    set.submit(1, 'first');
+    await timer;
+    await drained(set);
+    expect(delivered).toBeGreaterThan(1_000);
+    const [stats] = set.stats().filter((st) => st.accepted > 0);
+    expect(stats).toMatchObject({ accepted: delivered, delivered, depth: 0 });
+  });
+
   it('a crashed manager is restarted alone and continues at the frame it crashed on', async () => {
     const { set, received, addSession, registry } = setup(4);
     await set.start();
