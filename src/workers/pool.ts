@@ -256,12 +256,10 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       })),
     stop() {
       stopped ??= (async () => {
-        // New connection attempts are dropped by the kernel from now on (the client retries
-        // its SYN and finds the port closed: refused, not reset), so the queues only shrink
-        // while the workers answer what is in them; without that, connections kept joining a
-        // queue until the instant its socket closed, and were reset.
-        // The workers, still serving normally, then answer what is queued; the drain starts
-        // once the queues are empty (or after QUEUE_EMPTY_WAIT_MS, a worker that does not accept).
+        // From now on the kernel drops new connection attempts (the client retries its SYN and
+        // finds the port closed: refused, not reset), and the workers, still serving normally,
+        // empty the queues; the drain starts then (or after QUEUE_EMPTY_WAIT_MS). Without this,
+        // connections kept joining a queue until the instant its socket closed, and were reset.
         try {
           for (const fd of fds) native.refuseNewConnections(fd);
           const until = Date.now() + QUEUE_EMPTY_WAIT_MS;

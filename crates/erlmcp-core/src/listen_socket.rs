@@ -154,80 +154,74 @@ mod imp {
         HELD.lock().unwrap_or_else(|p| p.into_inner()).push(owned);
     }
 
+    /// Runs `f` on the held socket `fd`, under the lock: it cannot be released meanwhile.
+    fn with_held<R>(fd: RawFd, f: impl FnOnce(&OwnedFd) -> CoreResult<R>) -> CoreResult<R> {
+        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        f(held
+            .iter()
+            .find(|o| o.as_raw_fd() == fd)
+            .ok_or_else(|| not_held(fd))?)
+    }
+
     pub fn dup_held(fd: RawFd) -> CoreResult<RawFd> {
-        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
-        let owned = held
-            .iter()
-            .find(|o| o.as_raw_fd() == fd)
-            .ok_or_else(|| not_held(fd))?;
-        // try_clone_to_owned is F_DUPFD_CLOEXEC: the copy is close-on-exec as the original.
-        let copy = owned
-            .try_clone()
-            .map_err(|e| CoreError::Listen(format!("cannot duplicate fd {fd}: {e}")))?;
-        Ok(copy.into_raw_fd())
+        with_held(fd, |owned| {
+            // try_clone is F_DUPFD_CLOEXEC: the copy is close-on-exec as the original.
+            let copy = owned
+                .try_clone()
+                .map_err(|e| CoreError::Listen(format!("cannot duplicate fd {fd}: {e}")))?;
+            Ok(copy.into_raw_fd())
+        })
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub fn refuse_new_held(fd: RawFd) -> CoreResult<bool> {
-        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
-        let owned = held
-            .iter()
-            .find(|o| o.as_raw_fd() == fd)
-            .ok_or_else(|| not_held(fd))?;
-        // Classic BPF `ret #0`: accept no byte of any packet, so every SYN is dropped.
-        const BPF_RET_K: u16 = 0x06;
-        let drop_all = [socket2::SockFilter::new(BPF_RET_K, 0, 0, 0)];
-        SockRef::from(owned).attach_filter(&drop_all).map_err(|e| {
-            CoreError::Listen(format!("cannot attach a socket filter to fd {fd}: {e}"))
-        })?;
-        Ok(true)
+        with_held(fd, |owned| {
+            // Classic BPF `ret #0`: accept no byte of any packet, so every SYN is dropped.
+            const BPF_RET_K: u16 = 0x06;
+            let drop_all = [socket2::SockFilter::new(BPF_RET_K, 0, 0, 0)];
+            SockRef::from(owned).attach_filter(&drop_all).map_err(|e| {
+                CoreError::Listen(format!("cannot attach a socket filter to fd {fd}: {e}"))
+            })?;
+            Ok(true)
+        })
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub fn queued_held(fd: RawFd) -> CoreResult<u32> {
-        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
-        let owned = held
-            .iter()
-            .find(|o| o.as_raw_fd() == fd)
-            .ok_or_else(|| not_held(fd))?;
-        // SAFETY: tcp_info is plain data, and getsockopt writes at most `len` bytes into it.
-        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
-        let rc = unsafe {
-            libc::getsockopt(
-                owned.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_INFO,
-                (&mut info as *mut libc::tcp_info).cast(),
-                &mut len,
-            )
-        };
-        if rc != 0 {
-            let e = std::io::Error::last_os_error();
-            return Err(CoreError::Listen(format!(
-                "cannot read TCP_INFO of fd {fd}: {e}"
-            )));
-        }
-        // For a listening socket the kernel reports its accept queue's length here.
-        Ok(info.tcpi_unacked)
+        with_held(fd, |owned| {
+            // SAFETY: tcp_info is plain data, and getsockopt writes at most `len` bytes into it.
+            let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+            let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+            let rc = unsafe {
+                libc::getsockopt(
+                    owned.as_raw_fd(),
+                    libc::IPPROTO_TCP,
+                    libc::TCP_INFO,
+                    (&mut info as *mut libc::tcp_info).cast(),
+                    &mut len,
+                )
+            };
+            if rc != 0 {
+                let e = std::io::Error::last_os_error();
+                return Err(CoreError::Listen(format!(
+                    "cannot read TCP_INFO of fd {fd}: {e}"
+                )));
+            }
+            // For a listening socket the kernel reports its accept queue's length here.
+            Ok(info.tcpi_unacked)
+        })
+    }
+
+    /// Socket filters and a listener's TCP_INFO are Linux's: elsewhere nothing is refused and
+    /// nothing is reported queued (the fd is still checked).
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub fn refuse_new_held(fd: RawFd) -> CoreResult<bool> {
+        with_held(fd, |_| Ok(false))
     }
 
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     pub fn queued_held(fd: RawFd) -> CoreResult<u32> {
-        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
-        held.iter()
-            .find(|o| o.as_raw_fd() == fd)
-            .ok_or_else(|| not_held(fd))?;
-        Ok(0)
-    }
-
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    pub fn refuse_new_held(fd: RawFd) -> CoreResult<bool> {
-        let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
-        held.iter()
-            .find(|o| o.as_raw_fd() == fd)
-            .ok_or_else(|| not_held(fd))?;
-        Ok(false)
+        with_held(fd, |_| Ok(0))
     }
 
     pub fn release_held(fd: RawFd) -> CoreResult<()> {
