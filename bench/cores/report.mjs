@@ -1,7 +1,9 @@
 // Tables of `npm run bench:cores`: per case and server the median round (by req/s) with every
 // round's rate, latency, errors, the server's and the load generator's CPU per request; then the
 // ratios: erlmcp with N workers ÷ 1 worker, erlmcp ÷ the single-thread ceiling of its transport,
-// and server CPU per request N vs 1. Ratios come from the same run, as medians and per round.
+// the echo on N threads ÷ on 1 (the machine's bound), erlmcp ÷ that N-thread echo, and server CPU
+// per request N vs 1, also net of the echo's own growth (what the shared core adds). Ratios come
+// from the same run, as medians and per round.
 import { byCase, int, ms, num, ratio, roundRatios, table, x } from '../e2e/format.mjs';
 import { CONTENDED_PCT } from '../e2e/stateless.mjs';
 
@@ -42,7 +44,7 @@ export function report(runs, o) {
       problems.push(`${where} round ${r.round}: ${r.load.errorCount} errors ${JSON.stringify(r.load.errors)}`);
     // The ceilings cost little more than the sockets, so a load generator's share of them is
     // naturally higher; what would distort them is a generator that saturates its core.
-    if (m.server !== 'ceiling' && l.genShare !== undefined && l.genShare > GEN_SHARE_MAX) {
+    if (m.server.startsWith('erlmcp-') && l.genShare !== undefined && l.genShare > GEN_SHARE_MAX) {
       warnings.push(`${where}: the load generator cost ${l.genShare}x the server's CPU per request (> 1/3)`);
     }
     if ((l.genCpuPct ?? 0) > 90 * threadsOf(m.case)) {
@@ -93,11 +95,36 @@ export function report(runs, o) {
       x(entry.serverCpuPerReq),
     ]);
   };
+  /**
+   * erlmcp's growth in CPU per request from 1 to N workers ÷ the echo's growth from 1 to N
+   * threads: above 1 is what erlmcp's threads cost each other (the shared native core, the
+   * mesh) beyond what N busy threads cost each other on this machine anyway.
+   */
+  const addNet = (kase, n, one, many, ceiling, echo) => {
+    if (![one, many, ceiling, echo].every(ok)) return;
+    const cpu = (m) => m.load.serverCpuUsPerReq;
+    const growth = ratio(cpu(many), cpu(one));
+    const echoGrowth = ratio(cpu(echo), cpu(ceiling));
+    const net = ratio(growth, echoGrowth);
+    ratios.push({ case: kase, what: `erlmcp CPU/req growth 1 -> ${n} ÷ the echo's`, growth, echoGrowth, net });
+    ratioRows.push([
+      CASE_NAME[kase],
+      `CPU/req growth 1 -> ${n}: erlmcp ${x(growth)} ÷ echo ${x(echoGrowth)}`,
+      '-',
+      '-',
+      x(net),
+    ]);
+  };
   for (const kase of o.cases) {
     const one = find(kase, 'erlmcp-1');
     const ceiling = find(kase, 'ceiling');
     for (const n of o.workers.filter((w) => w !== 1)) {
-      add(kase, `erlmcp ${n} workers ÷ 1 worker`, find(kase, `erlmcp-${n}`), one, true);
+      const many = find(kase, `erlmcp-${n}`);
+      const echo = find(kase, `echo-${n}`);
+      add(kase, `erlmcp ${n} workers ÷ 1 worker`, many, one, true);
+      add(kase, `${echo?.label ?? `echo on ${n} threads`} ÷ 1 thread (the bound)`, echo, ceiling, true);
+      add(kase, `erlmcp ${n} workers ÷ ${echo?.label ?? `echo on ${n} threads`}`, many, echo, true);
+      addNet(kase, n, one, many, ceiling, echo);
     }
     for (const n of o.workers) {
       add(

@@ -1,6 +1,7 @@
 // `npm run bench:cores` (= node bench/cores/run.mjs): does erlmcp use every core? `erlmcp serve`
 // with 1 and N worker threads (one port, SO_REUSEPORT) against the single-thread ceilings of the
-// same run (plain node:http and plain ws JSON echo servers), over stateless HTTP tools/call
+// same run (plain node:http and plain ws JSON echo servers) and the same echoes on N threads
+// (what this machine allows a server built on node:http or ws), over stateless HTTP tools/call
 // (wrk) and WebSocket round trips (wsgen, bench/wsgen). Rounds are interleaved and rotated;
 // every server is fresh per measurement. Tables on stdout, progress on stderr, results in
 // bench/results/cores-<date>.json and cores-latest.json. See bench/README.md.
@@ -15,7 +16,7 @@ import { WRK_MISSING, wrkVersion } from '../e2e/wrk.mjs';
 import { driveHttp, driveWs, ensureWsgen } from './drive.mjs';
 import { hostProbeMs } from './host-probe.mjs';
 import { report } from './report.mjs';
-import { CEILINGS, CLI, serveHasWorkers, startCeiling, startErlmcp } from './servers.mjs';
+import { CEILINGS, CLI, serveHasWorkers, startCeiling, startEchoThreads, startErlmcp } from './servers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cores = os.availableParallelism();
@@ -24,6 +25,7 @@ const USAGE = `usage: node bench/cores/run.mjs [--workers 1,${cores}] [--rounds 
        [--no-ceilings] [--settle-ms 1500] [--quiet-wait 10] [--quick]
   --workers        worker counts of erlmcp serve to measure (default 1 and os.availableParallelism() = ${cores})
   --duration/--warmup  seconds per measurement (whole seconds: wrk takes no fractions)
+  --no-ceilings    leave out the echo servers (the single-thread ceilings and their N-thread bounds)
   --quiet-wait     before each measurement, wait up to this many seconds for other processes to use
                    under ${CONTENDED_PCT} % of a core (0: do not wait)
   --quick          1 round, 2 s + 1 s warm-up`;
@@ -122,10 +124,20 @@ if (!hasWorkersFlag) {
   );
 }
 
-/** The servers of each case, in base order; rounds rotate it. */
+/**
+ * The servers of each case, in base order; rounds rotate it. With the ceilings: the
+ * single-thread echo, and for every N > 1 the same echo on N threads (the machine's bound).
+ */
 const servers = (/** @type {'http' | 'ws'} */ kase) => [
   ...opts.workers.map((n) => ({ server: `erlmcp-${n}`, label: `erlmcp ${n} worker${n > 1 ? 's' : ''}`, workers: n })),
-  ...(opts.ceilings ? [{ server: 'ceiling', label: CEILINGS[kase].name, workers: 1 }] : []),
+  ...(opts.ceilings
+    ? [
+        { server: 'ceiling', label: CEILINGS[kase].name, workers: 1 },
+        ...opts.workers
+          .filter((n) => n > 1)
+          .map((n) => ({ server: `echo-${n}`, label: `${CEILINGS[kase].name} on ${n} threads`, workers: n })),
+      ]
+    : []),
 ];
 
 /** One measurement: a fresh server, warm-up + measured window, the server stopped. */
@@ -136,7 +148,7 @@ async function measure(kase, s, round) {
   const lifetimeSec = opts.warmupSec + opts.durationSec + 90;
   /** @type {import('./servers.mjs').Running | undefined} */
   let running;
-  if (s.workers > 1 && !hasWorkersFlag) {
+  if (s.workers > 1 && !hasWorkersFlag && s.server.startsWith('erlmcp-')) {
     out.status = 'unavailable';
     out.reason = 'this build of erlmcp serve has no --workers flag yet';
     log(`${label}: unavailable (${out.reason})`);
@@ -151,7 +163,9 @@ async function measure(kase, s, round) {
     running =
       s.server === 'ceiling'
         ? await startCeiling(kase, lifetimeSec)
-        : await startErlmcp({ workers: s.workers, hasWorkersFlag, lifetimeSec, settleMs: opts.settleMs });
+        : s.server.startsWith('echo-')
+          ? await startEchoThreads(kase, { threads: s.workers, lifetimeSec, settleMs: opts.settleMs })
+          : await startErlmcp({ workers: s.workers, hasWorkersFlag, lifetimeSec, settleMs: opts.settleMs });
     const common = { pid: running.pid, warmupSec: opts.warmupSec, durationSec: opts.durationSec };
     out.load =
       kase === 'http'

@@ -1,6 +1,7 @@
 // The servers of `npm run bench:cores`: `erlmcp serve` with N worker threads (spawned from
-// dist/cli/erlmcp.js, its own flags only) and the single-thread ceilings of bench/e2e (the
-// plain node:http echo and the plain `ws` echo, forked through bench/e2e/server.mjs). Each is
+// dist/cli/erlmcp.js, its own flags only), the single-thread ceilings of bench/e2e (the
+// plain node:http echo and the plain `ws` echo, forked through bench/e2e/server.mjs) and the
+// same echoes on N worker threads (echo-threads.mjs, the bound of the machine). Each is
 // started fresh for one measurement, answers a real request before it is used, and is read
 // for CPU time from /proc/PID/stat (user + system of every thread of the process).
 import { spawn, spawnSync } from 'node:child_process';
@@ -75,6 +76,41 @@ const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms)
  */
 
 /**
+ * Tracks a spawned server: keeps the last 3,000 characters of `streams`, records its exit, and
+ * stops it with SIGTERM (SIGKILL after 3 s).
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {(import('node:stream').Readable | null)[]} streams
+ */
+function watch(child, streams) {
+  track(child);
+  let output = '';
+  for (const st of streams) {
+    st?.on('data', (d) => {
+      output = (output + d).slice(-3000);
+    });
+  }
+  const life = {
+    exited: false,
+    /** @type {Promise<unknown>} */
+    exit: new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        life.exited = true;
+        resolve(code ?? signal);
+      }),
+    ),
+    output: () => output.trim(),
+    stop: async () => {
+      if (life.exited) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await life.exit;
+      clearTimeout(t);
+    },
+  };
+  return life;
+}
+
+/**
  * Starts `erlmcp serve` with `workers` worker threads on a free port and waits until it answers
  * a stateless tools/call. With N > 1 it then waits `settleMs` more, so every worker listens
  * before the load generator opens its connections (the kernel spreads connections over the
@@ -92,32 +128,13 @@ export async function startErlmcp(o) {
     env: { ...process.env, ...UNBOUND_BUCKET_ENV, BENCH_CORES_LIFETIME_SEC: String(o.lifetimeSec) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  track(child);
-  let output = '';
-  const keep = (/** @type {Buffer} */ d) => {
-    output = (output + d).slice(-3000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = false;
-  const exit = new Promise((resolve) =>
-    child.once('exit', (code, signal) => {
-      exited = true;
-      resolve(code ?? signal);
-    }),
-  );
-  const stop = async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exit;
-    clearTimeout(t);
-  };
+  const life = watch(child, [child.stdout, child.stderr]);
+  const { exit, stop } = life;
   const httpUrl = `http://127.0.0.1:${port}/mcp`;
   const until = Date.now() + 20000;
   let last = '';
   for (;;) {
-    if (exited) throw new Error(`erlmcp serve exited (${await exit}) before answering: ${output.trim()}`);
+    if (life.exited) throw new Error(`erlmcp serve exited (${await exit}) before answering: ${life.output()}`);
     try {
       await probeStateless(httpUrl);
       break;
@@ -126,11 +143,57 @@ export async function startErlmcp(o) {
     }
     if (Date.now() > until) {
       await stop();
-      throw new Error(`erlmcp serve did not answer within 20 s (${last}): ${output.trim()}`);
+      throw new Error(`erlmcp serve did not answer within 20 s (${last}): ${life.output()}`);
     }
     await sleep(100);
   }
   if (o.workers > 1) await sleep(o.settleMs);
+  return { pid: /** @type {number} */ (child.pid), httpUrl, wsUrl: httpUrl.replace(/^http/, 'ws'), stop };
+}
+
+/**
+ * Starts the echo of `kase` on `threads` worker threads sharing one port (echo-threads.mjs) and
+ * waits until every thread listens, then `settleMs` like erlmcp with N workers.
+ * @param {'http' | 'ws'} kase @param {{ threads: number, lifetimeSec: number, settleMs: number }} o
+ * @returns {Promise<Running>}
+ */
+export async function startEchoThreads(kase, o) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      pathToFileURL(path.join(here, 'guard.mjs')).href,
+      path.join(here, 'echo-threads.mjs'),
+      kase,
+      String(o.threads),
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, BENCH_CORES_LIFETIME_SEC: String(o.lifetimeSec) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const { exit, stop, output } = watch(child, [child.stderr]);
+  let line = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`echo-threads did not listen within 20 s: ${output()}`)), 20000);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      line += d;
+      if (!line.includes('\n')) return;
+      clearTimeout(timer);
+      resolve(JSON.parse(line).port);
+    });
+    exit.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`echo-threads exited (${code}) before listening: ${output()}`));
+    });
+  }).catch(async (err) => {
+    await stop();
+    throw err;
+  });
+  const httpUrl = `http://127.0.0.1:${port}/mcp`;
+  if (kase === 'http') await probeStateless(httpUrl);
+  await sleep(o.settleMs);
   return { pid: /** @type {number} */ (child.pid), httpUrl, wsUrl: httpUrl.replace(/^http/, 'ws'), stop };
 }
 

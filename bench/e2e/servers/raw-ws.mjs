@@ -1,16 +1,14 @@
 // The ceiling: a plain `ws` server that JSON.parses each frame and answers a JSON-RPC result
 // with the echo tool's content. No MCP logic: `initialize` gets an empty result, notifications
 // (no id) get nothing, every other request gets the echo of `params.arguments.message`.
+// bench/cores/echo-threads.mjs runs the same echo on N worker threads.
 import { WebSocketServer } from 'ws';
 
-/** @param {{ transport: string }} opts */
-export async function start({ transport }) {
-  if (transport !== 'ws') throw new Error(`raw-ws serves WebSocket only, not ${transport}`);
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/mcp', perMessageDeflate: false });
-  await new Promise((resolve, reject) => {
-    wss.once('listening', resolve);
-    wss.once('error', reject);
-  });
+/**
+ * Makes every connection of `wss` an echo.
+ * @param {WebSocketServer} wss
+ */
+export function echoWs(wss) {
   wss.on('connection', (socket) => {
     socket.on('message', (data) => {
       const msg = JSON.parse(data.toString());
@@ -27,6 +25,17 @@ export async function start({ transport }) {
     });
     socket.on('error', () => {});
   });
+}
+
+/** @param {{ transport: string }} opts */
+export async function start({ transport }) {
+  if (transport !== 'ws') throw new Error(`raw-ws serves WebSocket only, not ${transport}`);
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/mcp', perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+  echoWs(wss);
   const { port } = /** @type {import('node:net').AddressInfo} */ (wss.address());
   return {
     url: `ws://127.0.0.1:${port}/mcp`,
