@@ -21,6 +21,9 @@ export const SERVE_USAGE = `serve options (each flag overrides its config key; s
   --module FILE        Serve the McpServer FILE's default export builds, in every worker (server.module)
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info) (logging.level)
   --shutdown-ms MS     How long in-flight requests may finish on SIGINT/SIGTERM (default 5000) (server.shutdownMs)
+  --cluster URL        Join the cluster on this Redis, e.g. redis://10.0.0.5:6379 (cluster.redis)
+  --node-id ID         This node's id in the cluster (default auto)                 (cluster.nodeId)
+  --advertise URL      The URL other nodes reach this node at (default auto)       (cluster.advertise)
   --auth-allow-anonymous  Serve a non-loopback --host without auth (refused otherwise) (auth.allowAnonymous)
   (OAuth: the auth.* keys, docs/auth.md; a hashed API key: erlmcp hash-key KEY)
 `;
@@ -45,6 +48,9 @@ export function parseServeArgs(args: string[]): ServeArgs {
       'log-level': { type: 'string' },
       'shutdown-ms': { type: 'string' },
       'auth-allow-anonymous': { type: 'boolean' },
+      cluster: { type: 'string' },
+      'node-id': { type: 'string' },
+      advertise: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -62,6 +68,7 @@ export function parseServeArgs(args: string[]): ServeArgs {
     },
     logging: { level: values['log-level'] },
     auth: { allowAnonymous: values['auth-allow-anonymous'] },
+    cluster: { redis: values.cluster, nodeId: values['node-id'], advertise: values.advertise },
   } as ConfigInput;
   return { help: values.help, configFile: values.config, overrides };
 }

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { startServing } from '../app/serving.js';
+import { type Cluster, type StartClusterOptions, startCluster } from '../cluster/index.js';
 import { type ConfigInput, type ErlmcpConfig, loadConfig, runtimeOptions } from '../config/index.js';
 import { ErlmcpError } from '../core/errors.js';
 import { isLoopbackHost } from '../load/sources.js';
 import { Gate } from '../mcp/gate.js';
 import { fdLimits, raiseFdLimit } from '../ops/fd-limit.js';
 import { createLogger, type Logger } from '../ops/logger.js';
+import { ConnectionLimiter } from '../transports/limiter.js';
 import { startWorkerPool } from '../workers/pool.js';
 
 export interface ServeOptions {
@@ -55,9 +57,25 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   const workers = rt.stdio ? 1 : config.server.workers === 0 ? os.availableParallelism() : config.server.workers;
   if (workers > 1) return servePool(config, workers, log);
 
-  const serving = await startServing({ config, rt, log, gate: new Gate(rt.gate) });
+  const gate = new Gate(rt.gate);
+  const serving = await startServing({ config, rt, log, gate });
   const app = serving.app;
   const listener = app.listener();
+  const completed = rate(() => gate.requestsCompleted);
+  const cluster =
+    listener && config.cluster.redis !== 'none'
+      ? await joinOrStop(() => serving.stop(), {
+          config: config.cluster,
+          logger: log,
+          listenUrl: listener.url,
+          load: () => ({
+            connections: listener.limiter?.count ?? 0,
+            sessions: gate.sessions,
+            requests_per_sec: completed(),
+            workers: 1,
+          }),
+        })
+      : undefined;
   if (listener) {
     log.info(
       {
@@ -67,6 +85,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
         metrics: rt.metrics.enabled ? `${new URL(listener.url).origin}/metrics` : false,
         shards: serving.shards ? serving.shards.shards : 0,
         workers: 1,
+        cluster: cluster ? { node: cluster.nodeId, advertise: cluster.advertise } : false,
         auth: serving.auth
           ? { resource: rt.auth?.options.resource, metadata: serving.auth.resourceMetadataUrl }
           : false,
@@ -78,13 +97,18 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   }
   // The supervision tree giving up (restart intensity exceeded) ends the process with 1.
   const failed = app.root.done.then((reason) => reason instanceof Error);
-  const signalled = waitForSignal(log, () => app.stop());
+  // A stopping node leaves the cluster first: the others stop counting on it at once.
+  const signalled = waitForSignal(log, async () => {
+    await cluster?.stop();
+    await app.stop();
+  });
   const outcome = await Promise.race([
     signalled.then(() => 'stopped' as const),
     app.stdioClosed.then(() => 'stdio closed' as const),
     failed.then((isError) => (isError ? ('failed' as const) : ('stopped' as const))),
   ]);
   if (outcome === 'stdio closed') await app.stop();
+  await cluster?.stop();
   await serving.release();
   if (outcome === 'failed') {
     log.error('the supervision tree gave up; exiting');
@@ -106,28 +130,69 @@ async function servePool(config: ErlmcpConfig, workers: number, log: Logger): Pr
       ? { ...config, mcp: { ...config.mcp, requestStateKey: randomBytes(32).toString('base64url') } }
       : config;
   const pool = await startWorkerPool({ config: shared, workers, logger: log });
+  // The node's membership runs here, once per process; every worker's /health gets its view.
+  const connections = ConnectionLimiter.open(pool.gateName, config.server.maxConnections);
+  const cluster =
+    config.cluster.redis !== 'none'
+      ? await joinOrStop(() => pool.stop(), {
+          config: config.cluster,
+          logger: log,
+          listenUrl: pool.url,
+          load: () => ({ connections: connections.count, sessions: null, requests_per_sec: null, workers: pool.size }),
+        })
+      : undefined;
+  cluster?.membership.on('view', (view) => pool.broadcast({ type: 'cluster', view }));
   log.info(
     {
       websocket: pool.url.replace(/^http/, 'ws'),
       http: pool.url,
       workers: pool.size,
+      cluster: cluster ? { node: cluster.nodeId, advertise: cluster.advertise } : false,
       maxConnections: config.server.maxConnections,
       metrics: config.metrics.enabled ? `${new URL(pool.url).origin}/metrics` : false,
     },
     'erlmcp serving MCP (WebSocket and Streamable HTTP)',
   );
   const failed = pool.root.done.then((reason) => reason instanceof Error);
-  const signalled = waitForSignal(log, () => pool.stop());
+  const signalled = waitForSignal(log, async () => {
+    await cluster?.stop();
+    await pool.stop();
+  });
   const outcome = await Promise.race([
     signalled.then(() => 'stopped' as const),
     failed.then((isError) => (isError ? ('failed' as const) : ('stopped' as const))),
   ]);
   if (outcome === 'failed') {
+    await cluster?.stop();
     log.error('the supervision tree gave up; exiting');
     log.flush();
     return 1;
   }
   return 0;
+}
+
+/** Joins the cluster; when that fails (ERR_CLUSTER_NODE_ID), stops what already serves and rethrows. */
+async function joinOrStop(stop: () => Promise<void>, o: StartClusterOptions): Promise<Cluster> {
+  try {
+    return await startCluster(o);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A counter read as a rate: each call gives the increase per second since the previous call. */
+function rate(read: () => number): () => number {
+  let last = read();
+  let at = performance.now();
+  return () => {
+    const v = read();
+    const now = performance.now();
+    const r = now > at ? ((v - last) * 1000) / (now - at) : 0;
+    last = v;
+    at = now;
+    return Math.round(r);
+  };
 }
 
 /**

@@ -32,6 +32,12 @@ export function crossCheck(r: Resolution): void {
   atMost(r, 'server.headersTimeoutMs', 'server.bodyTimeoutMs', ': the body deadline counts from the same first byte');
   atMost(r, 'queue.warnAt', 'queue.rejectAt', '');
   atMost(r, 'admission.maxPerShard', 'admission.maxGlobal', '');
+  if ((get(r, 'cluster.heartbeatMs') as number) * 2 > (get(r, 'cluster.deadAfterMs') as number)) {
+    r.problems.push(
+      `config key "cluster.deadAfterMs" ${origin(r.sources.get('cluster.deadAfterMs'))} must be at least 2 x cluster.heartbeatMs ` +
+        `(${show(get(r, 'cluster.heartbeatMs'))} ${origin(r.sources.get('cluster.heartbeatMs'))}): one late heartbeat would declare a live node dead, got ${show(get(r, 'cluster.deadAfterMs'))}`,
+    );
+  }
   atMost(r, 'breaker.successThreshold', 'breaker.halfOpenMaxCalls', ': the breaker could never close again');
   if (get(r, 'server.stdio') === false && get(r, 'websocket.enabled') === false && get(r, 'http.enabled') === false) {
     r.problems.push(

@@ -502,6 +502,41 @@ export const SCHEMA: ConfigSchema = {
       doc: 'Serve POST /admin/crash-shard, which crashes a shard manager (used by the chaos load scenario). Never enable in production.',
     },
   },
+  cluster: {
+    redis: {
+      kind: 'string',
+      default: 'none',
+      doc: 'The Redis every node of the cluster shares, e.g. "redis://10.0.0.5:6379" (rediss:// for TLS; user, password and db in the URL as usual). "none": this node is alone.',
+      rule: {
+        form: '"none" or a redis:// or rediss:// URL',
+        test: (v) => v === 'none' || /^rediss?:\/\/[^/\s]/.test(v),
+      },
+    },
+    nodeId: {
+      kind: 'string',
+      default: 'auto',
+      doc: 'This node\'s id, unique in the cluster (letters, digits, "_", "-", "."; at most 64). "auto": hostname-pid-random, new at every start.',
+      rule: { form: '"auto" or 1-64 of A-Z a-z 0-9 _ - .', test: (v) => /^[A-Za-z0-9_.-]{1,64}$/.test(v) },
+    },
+    advertise: {
+      kind: 'string',
+      default: 'auto',
+      doc: 'The base URL other nodes and operators reach this node at, e.g. "http://10.0.0.7:9999" (shown in /health). "auto": the listening address (the hostname when bound to every interface).',
+      rule: { form: '"auto" or an http:// or https:// URL', test: (v) => v === 'auto' || /^https?:\/\/[^/\s]/.test(v) },
+    },
+    heartbeatMs: ms(10, 400, "Ms between heartbeats; each also reads the other nodes' state."),
+    deadAfterMs: ms(
+      50,
+      1_200,
+      'A node that has not renewed its heartbeat for this many ms is dead (its key expires in Redis). At least 2 x heartbeatMs; a death is seen within deadAfterMs + heartbeatMs.',
+    ),
+    keyPrefix: {
+      kind: 'string',
+      default: 'erlmcp',
+      doc: 'Prefix of every Redis key and channel of the cluster, so several clusters can share one Redis.',
+      rule: { form: '1-64 of A-Z a-z 0-9 _ - . :', test: (v) => /^[A-Za-z0-9_.:-]{1,64}$/.test(v) },
+    },
+  },
 };
 
 /** One line per section for docs/config.md. */
@@ -525,6 +560,8 @@ export const SECTION_DOCS: { readonly [S in SectionName]: string } = {
   metrics: 'Health and metrics endpoints.',
   tracing: 'OpenTelemetry tracing.',
   debug: 'Debugging aids. Never enable them in production.',
+  cluster:
+    'Several nodes acting as one over Redis: membership by heartbeats (docs/cluster.md). Off while redis is "none".',
 };
 
 /** The section names, in table order. */

@@ -255,6 +255,22 @@ export interface DebugConfig {
   readonly faultInjection: boolean;
 }
 
+/** Several erlmcp nodes acting as one over Redis (docs/cluster.md). Off while `redis` is "none". */
+export interface ClusterConfig {
+  /** The Redis the nodes share, "redis://host:port" (or rediss://, with user, password, db); "none": no cluster. Default "none". */
+  readonly redis: string;
+  /** This node's id in the cluster; "auto": hostname, pid and a random suffix. Default "auto". */
+  readonly nodeId: string;
+  /** The URL other nodes and operators reach this node at; "auto": the listening address. Default "auto". */
+  readonly advertise: string;
+  /** Ms between heartbeats. Default 400. */
+  readonly heartbeatMs: number;
+  /** A node whose last heartbeat is this many ms old is dead. Default 1200. */
+  readonly deadAfterMs: number;
+  /** Prefix of every Redis key and channel, so clusters can share one Redis. Default "erlmcp". */
+  readonly keyPrefix: string;
+}
+
 /** The fully resolved configuration: every key present. */
 export interface ErlmcpConfig {
   readonly server: ServerConfig;
@@ -274,6 +290,7 @@ export interface ErlmcpConfig {
   readonly metrics: MetricsConfig;
   readonly tracing: TracingConfig;
   readonly debug: DebugConfig;
+  readonly cluster: ClusterConfig;
 }
 
 /** A section name of {@link ErlmcpConfig}. */

@@ -62,7 +62,10 @@ export type ErrorCode =
   // Worker threads (src/workers)
   | 'ERR_WORKER_UNAVAILABLE'
   | 'ERR_WORKER_CALL'
-  | 'ERR_WORKER_START';
+  | 'ERR_WORKER_START'
+  // Cluster (src/cluster)
+  | 'ERR_CLUSTER_UNAVAILABLE'
+  | 'ERR_CLUSTER_NODE_ID';
 
 /** An error with a stable `code`. */
 export class ErlmcpError extends Error {

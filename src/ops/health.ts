@@ -1,4 +1,6 @@
 import type { ControlReadings } from '../app/control-plane.js';
+import { clusterView } from '../cluster/current.js';
+import type { ClusterView } from '../cluster/membership.js';
 import type { BreakerState } from '../core/breaker.js';
 import type { Gate } from '../mcp/gate.js';
 import type { ShardSet } from '../shards/shard-set.js';
@@ -58,6 +60,8 @@ export interface HealthReport {
     depth_max: number;
     per_shard: ShardHealth[];
   };
+  /** In a cluster only (cluster.redis set): this node's view of the cluster (docs/cluster.md). */
+  cluster?: ClusterView;
   /** In a worker pool only: the index of the worker that answered. */
   worker?: number;
   /** In a worker pool only: every worker, in index order (see {@link withWorkers}). */
@@ -134,7 +138,8 @@ function shardsSection(shards: ShardSet): HealthReport['shards'] {
  *
  * Status: "unhealthy" when the breaker is open or the server is not ready; "degraded" when the
  * breaker is half open, queue_depth is at least 75 % of the admission global maximum, or the
- * event-loop delay p99 exceeds 100 ms; "healthy" otherwise.
+ * event-loop delay p99 exceeds 100 ms, or the node is in a cluster whose Redis it cannot reach
+ * (docs/cluster.md); "healthy" otherwise.
  */
 export function healthReport(s: HealthSources): HealthReport {
   const h = s.readings.health;
@@ -152,6 +157,8 @@ export function healthReport(s: HealthSources): HealthReport {
   ) {
     status = 'degraded';
   }
+  const cluster = clusterView();
+  if (status === 'healthy' && cluster?.state === 'degraded') status = 'degraded';
   const counts = s.counts?.();
   return {
     status,
@@ -172,6 +179,7 @@ export function healthReport(s: HealthSources): HealthReport {
     errors_1m: m?.errors1m ?? 0,
     breaker: { state: breaker.state, opened: breaker.opened },
     shards: s.shards ? shardsSection(s.shards) : null,
+    ...(cluster ? { cluster } : {}),
   };
 }
 

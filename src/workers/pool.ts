@@ -73,6 +73,10 @@ export interface WorkerPool {
   workers(): PoolWorker[];
   /** Restarts of workers since start. */
   readonly restarts: number;
+  /** Sends `m` to every running worker. */
+  broadcast(m: PoolMessage): void;
+  /** The name of the process-wide native state every worker opens (`Gate.open`). */
+  readonly gateName: string;
   /** Stops every worker (each drains: in-flight requests finish, new ones get 503), then the tree. */
   stop(): Promise<void>;
 }
@@ -244,6 +248,8 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     port,
     size,
     root,
+    gateName,
+    broadcast: (m) => broadcast(m, -1),
     get restarts() {
       return restarts;
     },

@@ -3,6 +3,7 @@
  * Requests between workers go over the mesh instead (mesh.ts); this channel only carries
  * lifecycle: started, listening, drain/stop, a peer's liveness.
  */
+import type { ClusterView } from '../cluster/membership.js';
 import type { ErlmcpConfig } from '../config/types.js';
 import type { MeshShared } from './mesh.js';
 
@@ -34,4 +35,6 @@ export type WorkerMessage =
 export type PoolMessage =
   | { readonly type: 'stop' }
   | { readonly type: 'peer-down'; readonly index: number }
-  | { readonly type: 'peer-up'; readonly index: number };
+  | { readonly type: 'peer-up'; readonly index: number }
+  /** The node's cluster view after each heartbeat (the membership runs on the main thread). */
+  | { readonly type: 'cluster'; readonly view: ClusterView };

@@ -3,8 +3,10 @@
  * own event loop, over the process-wide gate, joins the mesh for sessions owned elsewhere,
  * and stops gracefully when the pool asks. See pool.ts.
  */
+
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Serving, startServing } from '../app/serving.js';
+import { setClusterSource } from '../cluster/current.js';
 import { runtimeOptions } from '../config/runtime.js';
 import { Gate } from '../mcp/gate.js';
 import { createLogger } from '../ops/logger.js';
@@ -48,6 +50,10 @@ async function main(): Promise<void> {
     if (m.type === 'stop') void stop();
     else if (m.type === 'peer-down') mesh.peerDown(m.index);
     else if (m.type === 'peer-up') mesh.peerUp(m.index);
+    else if (m.type === 'cluster') {
+      const view = m.view;
+      setClusterSource(() => view);
+    }
   });
 
   const http = rt.listen.http === false ? false : { ...rt.listen.http, peers: relay };

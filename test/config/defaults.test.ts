@@ -98,6 +98,14 @@ describe('DEFAULT_CONFIG', () => {
       metrics: { enabled: true, sampleMs: 1000 },
       tracing: { enabled: false, serviceName: 'erlmcp' },
       debug: { faultInjection: false },
+      cluster: {
+        redis: 'none',
+        nodeId: 'auto',
+        advertise: 'auto',
+        heartbeatMs: 400,
+        deadAfterMs: 1200,
+        keyPrefix: 'erlmcp',
+      },
     });
   });
 

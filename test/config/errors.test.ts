@@ -123,7 +123,7 @@ describe('unknown names', () => {
     expect(problemsOf({ buckt: {}, port: 9999, zzzzzz: {} })).toEqual([
       'config section "buckt" (from ./erlmcp.json) is unknown; did you mean "bucket"?',
       'config section "port" (from ./erlmcp.json) is unknown; did you mean "server.port"?',
-      'config section "zzzzzz" (from ./erlmcp.json) is unknown; the sections are server, websocket, http, registry, queue, shards, bucket, admission, breaker, supervisor, mcp, auth, timeouts, logging, metrics, tracing, debug',
+      'config section "zzzzzz" (from ./erlmcp.json) is unknown; the sections are server, websocket, http, registry, queue, shards, bucket, admission, breaker, supervisor, mcp, auth, timeouts, logging, metrics, tracing, debug, cluster',
     ]);
   });
 
