@@ -66,6 +66,7 @@ export type {
 export type { ElicitationHandler, McpClientOptions, NotificationHandler, SamplingHandler } from './mcp/client.js';
 export { McpClient } from './mcp/client.js';
 export { RequestContext } from './mcp/context.js';
+export type { ServerEvent, ServerEventBus } from './mcp/events/bus.js';
 export type { PromptConfig, PromptHandler, RegisteredPrompt } from './mcp/features/prompts.js';
 export type {
   Completer,

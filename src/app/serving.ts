@@ -7,16 +7,20 @@
  */
 import { createRequire } from 'node:module';
 import { Authenticator } from '../auth/authenticator.js';
+import { startClusterEventBus } from '../cluster/events.js';
+import { resolveNodeId } from '../cluster/index.js';
 import type { RuntimeOptions } from '../config/runtime.js';
 import type { ErlmcpConfig } from '../config/types.js';
 import { registerDemoToolset } from '../demo/toolset.js';
+import type { ServerEventBus } from '../mcp/events/bus.js';
 import type { Gate } from '../mcp/gate.js';
 import { McpServer, type McpServerOptions } from '../mcp/server.js';
 import type { Logger } from '../ops/logger.js';
 import { openTelemetryTracer } from '../ops/tracing.js';
 import { ShardSet } from '../shards/shard-set.js';
 import type { ListenOptions } from '../transports/listen.js';
-import { currentWorker } from '../workers/current.js';
+import { type CurrentWorker, currentWorker } from '../workers/current.js';
+import { meshEventBus } from '../workers/mesh-events.js';
 import { type BuiltServer, buildServer, loadServerFactory, type ServerFactory } from '../workers/server-module.js';
 import { type Application, startApplication } from './application.js';
 
@@ -55,6 +59,30 @@ const demoFactory: ServerFactory = ({ serverOptions }) => {
   return { server, stop: () => demo.stop() };
 };
 
+/**
+ * The bus this thread's server shares resource updates on (src/mcp/events/bus.ts): Redis in a
+ * cluster (every worker of every node), the mesh between the workers of one process, none for a
+ * single thread alone.
+ */
+async function serverEvents(
+  config: ErlmcpConfig,
+  log: Logger,
+  pool: CurrentWorker | undefined,
+): Promise<(ServerEventBus & { close(): Promise<void> }) | undefined> {
+  const c = config.cluster;
+  if (c.redis !== 'none') {
+    return startClusterEventBus({
+      redis: c.redis,
+      keyPrefix: c.keyPrefix,
+      origin: `${resolveNodeId(c.nodeId)}/${pool?.index ?? 0}`,
+      logger: log,
+      timeoutMs: Math.max(100, c.heartbeatMs),
+    });
+  }
+  if (pool === undefined) return undefined;
+  return { ...meshEventBus(pool), close: async () => {} };
+}
+
 /** Builds and starts one thread's server; throws before anything listens when the module fails. */
 export async function startServing(o: ServingOptions): Promise<Serving> {
   const { rt, log, gate } = o;
@@ -87,14 +115,22 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
       },
     };
   }
-  const factory = o.config.server.module === 'demo' ? demoFactory : await loadServerFactory(o.config.server.module);
+  const events = await serverEvents(o.config, log, pool);
+  if (events) serverOptions.events = events;
+  // Nothing may keep the bus's Redis connections open when the server fails to start.
+  const failed = async (err: unknown): Promise<never> => {
+    await events?.close();
+    throw err;
+  };
+  const factory =
+    o.config.server.module === 'demo' ? demoFactory : await loadServerFactory(o.config.server.module).catch(failed);
   const built: BuiltServer = await buildServer(factory, {
     worker: o.worker ?? 0,
     workers: o.workers ?? 1,
     serverOptions,
     logger: log,
     config: o.config,
-  });
+  }).catch(failed);
   const server = built.server;
   pool?.mesh.on('tasks:updated', (_from, body) => {
     const { taskId, task } = body as { taskId: string; task: Record<string, unknown> };
@@ -123,10 +159,10 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
             : {}),
         }
       : undefined,
-  });
+  }).catch(failed);
   let released: Promise<void> | undefined;
   const release = () => {
-    released ??= Promise.resolve(built.stop?.()).then(() => undefined);
+    released ??= Promise.resolve(built.stop?.()).then(() => events?.close());
     return released;
   };
   return {

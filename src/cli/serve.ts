@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { startServing } from '../app/serving.js';
-import { type Cluster, type StartClusterOptions, startCluster } from '../cluster/index.js';
+import { type Cluster, resolveNodeId, type StartClusterOptions, startCluster } from '../cluster/index.js';
 import { type ConfigInput, type ErlmcpConfig, loadConfig, runtimeOptions } from '../config/index.js';
 import { ErlmcpError } from '../core/errors.js';
 import { isLoopbackHost } from '../load/sources.js';
@@ -31,12 +31,16 @@ const FD_MARGIN = 256;
  * value throws ERR_CONFIG_INVALID / ERR_CONFIG_FILE before anything starts.
  */
 export async function runServe(options: ServeOptions = {}): Promise<number> {
-  const config = loadConfig({
+  let config = loadConfig({
     file: options.configFile,
     env: options.env ?? process.env,
     overrides: options.overrides,
     overridesSource: 'command line',
   });
+  // One id for the node, known before the workers start: each of them publishes under it.
+  if (config.cluster.redis !== 'none' && config.cluster.nodeId === 'auto') {
+    config = { ...config, cluster: { ...config.cluster, nodeId: resolveNodeId('auto') } };
+  }
   const rt = runtimeOptions(config);
   const log = createLogger(rt.logLevel);
   if (!rt.stdio) checkFdLimit(config.server.maxConnections, log);

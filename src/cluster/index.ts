@@ -39,7 +39,7 @@ export interface Cluster {
  */
 export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
   const c = o.config;
-  const nodeId = c.nodeId === 'auto' ? autoNodeId() : c.nodeId;
+  const nodeId = resolveNodeId(c.nodeId);
   const advertise = c.advertise === 'auto' ? autoAdvertise(o.listenUrl) : c.advertise;
   const log = o.logger.child({ node: nodeId });
   // A command may take at most one heartbeat, so a beat never overlaps the next one by much.
@@ -78,7 +78,12 @@ export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
   };
 }
 
-/** hostname-pid-random: unique per start, readable in logs (characters outside the id's set become "-"). */
+/** `cluster.nodeId` as configured, or, for "auto", hostname-pid-random: unique per start, readable in logs. */
+export function resolveNodeId(configured: string): string {
+  return configured === 'auto' ? autoNodeId() : configured;
+}
+
+/** hostname-pid-random (characters outside the id's set become "-"). */
 function autoNodeId(): string {
   const host =
     os

@@ -188,9 +188,12 @@ export function registerDemoToolset(server: McpServer): DemoToolset {
     (uri) => ({ contents: [{ uri, mimeType: 'text/plain', text: new Date(tick * CLOCK_MS).toISOString() }] }),
   );
   let tick = Math.floor(Date.now() / CLOCK_MS);
+  // Every copy of the server (each worker, each node) changes the clock at the same moment, so
+  // each tells only its own clients: told to the others too, a listener would hear every tick
+  // once per copy.
   const clock = setInterval(() => {
     tick = Math.floor(Date.now() / CLOCK_MS);
-    server.notifyResourceUpdated('erlmcp://demo/clock');
+    server.notifyResourceUpdated('erlmcp://demo/clock', { scope: 'local' });
   }, CLOCK_MS);
   clock.unref();
 

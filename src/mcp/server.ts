@@ -5,6 +5,7 @@ import type { ShardSet } from '../shards/shard-set.js';
 import type { Transport } from '../transports/transport.js';
 import { type CacheHintOptions, cacheHints } from './era/cache-hints.js';
 import { ResultShaper } from './era/results.js';
+import { isServerEvent, type ServerEventBus } from './events/bus.js';
 import { type PromptConfig, type PromptHandler, PromptSet, type RegisteredPrompt } from './features/prompts.js';
 import {
   type ReadResourceHandler,
@@ -84,6 +85,12 @@ export interface McpServerOptions {
    * `task` support; the default store keeps tasks in this process's memory.
    */
   tasks?: TasksOptions;
+  /**
+   * The bus to the other copies of this server (other workers, other nodes): resource updates
+   * notified here reach their clients, and theirs reach ours (see src/mcp/events/bus.ts).
+   * `erlmcp serve` sets it with `--workers N` and in a cluster.
+   */
+  events?: ServerEventBus;
 }
 
 /** Events: `session` (ServerSession), `sessionclose` (ServerSession), `sessionerror` (Error, ServerSession). */
@@ -139,6 +146,7 @@ export class McpServer extends EventEmitter<McpServerEvents> {
   #caps: ServerCapabilities | undefined;
   #discover: RawResult | undefined;
   #tasks: TaskManager | undefined;
+  #unsubscribeEvents: (() => void) | undefined;
   #draining = false;
 
   constructor(info: Implementation, options: McpServerOptions = {}) {
@@ -172,6 +180,9 @@ export class McpServer extends EventEmitter<McpServerEvents> {
       options.subscriptions,
     );
     if (options.tasks !== undefined) this.#tasks = this.#taskManager();
+    this.#unsubscribeEvents = options.events?.subscribe((event) => {
+      if (isServerEvent(event)) this.#resourceUpdated(event.uri);
+    });
     const input: InputHost = { codec: new RequestStateCodec(options.requestState), maxRounds };
     const tables = methodTables(
       {
@@ -313,9 +324,18 @@ export class McpServer extends EventEmitter<McpServerEvents> {
 
   /**
    * Tells every client subscribed to `uri` that it changed: 2025 sessions that sent
-   * `resources/subscribe`, and 2026 `subscriptions/listen` streams naming it.
+   * `resources/subscribe`, and 2026 `subscriptions/listen` streams naming it, on this copy of
+   * the server and, through the `events` bus, on every other (other workers, other nodes).
+   * `scope: 'local'` tells this copy's clients only: for a change every copy makes at the same
+   * moment by itself (one derived from the time, say), which would otherwise be heard once per copy.
    */
-  notifyResourceUpdated(uri: string): void {
+  notifyResourceUpdated(uri: string, options: { scope?: 'all' | 'local' } = {}): void {
+    this.#resourceUpdated(uri);
+    if (options.scope !== 'local') this.#options.events?.publish({ type: 'resource_updated', uri });
+  }
+
+  /** A resource update, told to this copy's own clients only. */
+  #resourceUpdated(uri: string): void {
     for (const s of this.#sessions) {
       if (s.subscriptions.has(uri)) s.notify('notifications/resources/updated', { uri }).catch(() => {});
     }
@@ -351,6 +371,8 @@ export class McpServer extends EventEmitter<McpServerEvents> {
 
   /** Closes every session now (in-flight requests are aborted, unanswered). Running tasks go on. */
   async close(): Promise<void> {
+    this.#unsubscribeEvents?.();
+    this.#unsubscribeEvents = undefined;
     await Promise.allSettled([...this.#sessions, ...this.#channels].map((s) => s.close()));
     this.#stopSweep();
   }
