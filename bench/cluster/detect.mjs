@@ -4,15 +4,7 @@
 // it again under the same id) and times, from the kill, until every survivor's /health has
 // dropped it; then the same for a graceful stop (SIGTERM: the node leaves before it drains).
 // Polls every 10 ms. Prints p50 / p90 / max per kind; results in bench/results/cluster-detect-<date>.json.
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.join(here, '..', '..');
-const CLI = path.join(root, 'dist', 'cli', 'erlmcp.js');
+import { cleanup, freePort, listed, sleep, startNode as start, startRedis, writeResult } from './procs.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -30,94 +22,9 @@ const nodes = Math.max(2, opt('nodes', 3));
 const heartbeatMs = opt('heartbeat-ms', 400);
 const deadAfterMs = opt('dead-after-ms', 1200);
 
-const children = new Set();
-const cleanup = () => {
-  for (const c of children) c.kill('SIGKILL');
-};
-process.on('exit', cleanup);
-for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-function track(child) {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-const redisBin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
-if (!redisBin) {
-  console.error('redis-server is not installed: apt-get install redis-server');
-  process.exit(1);
-}
-if (!fs.existsSync(CLI)) {
-  console.error('dist/cli/erlmcp.js is missing: run `npm run build` first');
-  process.exit(1);
-}
-const redisPort = await freePort();
-track(
-  spawn(redisBin, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  }),
-);
-const redisUrl = `redis://127.0.0.1:${redisPort}`;
-
-/** Starts node `id` on a fixed port; resolves once its /health lists it. */
-async function startNode(id, port) {
-  const child = track(
-    spawn(
-      process.execPath,
-      [
-        CLI,
-        'serve',
-        '--port',
-        String(port),
-        '--workers',
-        '1',
-        '--cluster',
-        redisUrl,
-        '--node-id',
-        id,
-        '--log-level',
-        'warn',
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: {
-          ...process.env,
-          ERLMCP_CLUSTER_HEARTBEAT_MS: String(heartbeatMs),
-          ERLMCP_CLUSTER_DEAD_AFTER_MS: String(deadAfterMs),
-        },
-      },
-    ),
-  );
-  const until = Date.now() + 30_000;
-  while (Date.now() < until) {
-    if ((await listed(port)).includes(id)) return child;
-    await sleep(50);
-  }
-  throw new Error(`node ${id} did not join within 30 s`);
-}
-
-/** The node ids port's /health lists ([] when it does not answer). */
-async function listed(port) {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`);
-    const h = await res.json();
-    return (h.cluster?.nodes ?? []).map((n) => n.id);
-  } catch {
-    return [];
-  }
-}
+const redisUrl = await startRedis();
+const env = { ERLMCP_CLUSTER_HEARTBEAT_MS: String(heartbeatMs), ERLMCP_CLUSTER_DEAD_AFTER_MS: String(deadAfterMs) };
+const startNode = (id, port) => start({ id, port, redis: redisUrl, env });
 
 /** Ms from `t0` until no port of `survivors` lists `id`. */
 async function timeUntilDropped(id, survivors, t0) {
@@ -164,17 +71,7 @@ for (const [kind, a] of Object.entries(results)) {
     `| ${kind === 'kill' ? 'kill -9' : 'SIGTERM (leaves first)'} | ${pct(a, 50)} | ${pct(a, 90)} | ${Math.max(...a)} |`,
   );
 }
-const outDir = path.join(root, 'bench', 'results');
-fs.mkdirSync(outDir, { recursive: true });
-const stamp = new Date()
-  .toISOString()
-  .replace(/:/g, '-')
-  .replace(/\.\d+Z$/, 'Z');
-const file = path.join(outDir, `cluster-detect-${stamp}.json`);
-fs.writeFileSync(
-  file,
-  `${JSON.stringify({ date: new Date().toISOString(), nodes, heartbeatMs, deadAfterMs, rounds, results }, null, 2)}\n`,
-);
-console.log(`\nwrote ${path.relative(root, file)}`);
+const file = writeResult('cluster-detect', { nodes, heartbeatMs, deadAfterMs, rounds, results });
+console.log(`\nwrote ${file}`);
 cleanup();
 process.exit(0);

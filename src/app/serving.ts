@@ -7,10 +7,12 @@
  */
 import { createRequire } from 'node:module';
 import { Authenticator } from '../auth/authenticator.js';
+import { clusterView } from '../cluster/current.js';
 import { startClusterEventBus } from '../cluster/events.js';
-import { resolveNodeId } from '../cluster/index.js';
+import { ClusterSessionPeers } from '../cluster/session-peers.js';
 import type { RuntimeOptions } from '../config/runtime.js';
 import type { ErlmcpConfig } from '../config/types.js';
+import { invalidArg } from '../core/errors.js';
 import { registerDemoToolset } from '../demo/toolset.js';
 import type { ServerEventBus } from '../mcp/events/bus.js';
 import type { Gate } from '../mcp/gate.js';
@@ -71,10 +73,14 @@ async function serverEvents(
 ): Promise<(ServerEventBus & { close(): Promise<void> }) | undefined> {
   const c = config.cluster;
   if (c.redis !== 'none') {
+    // Session ids and event origins name the node: every thread must use the id the membership
+    // announces, so erlmcp serve resolves "auto" once, before any thread starts.
+    if (c.nodeId === 'auto')
+      throw invalidArg('startServing: resolve cluster.nodeId "auto" before serving (resolveNodeId)');
     return startClusterEventBus({
       redis: c.redis,
       keyPrefix: c.keyPrefix,
-      origin: `${resolveNodeId(c.nodeId)}/${pool?.index ?? 0}`,
+      origin: `${c.nodeId}/${pool?.index ?? 0}`,
       logger: log,
       timeoutMs: Math.max(100, c.heartbeatMs),
     });
@@ -139,6 +145,18 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   server.on('sessionerror', (err, session) => log.debug({ err, session: session.id }, 'session error'));
 
   let listen: ListenOptions = { ...rt.listen, ...o.listen };
+  // In a cluster, 2025 sessions of other nodes are served through their owner (see session-peers.ts).
+  const clusterPeers =
+    o.config.cluster.redis !== 'none' && listen.http !== false
+      ? new ClusterSessionPeers({
+          nodeId: o.config.cluster.nodeId,
+          path: o.config.server.path,
+          view: clusterView,
+          inner: listen.http?.peers,
+          logger: log,
+        })
+      : undefined;
+  if (clusterPeers) listen = { ...listen, http: { ...(listen.http || {}), peers: clusterPeers } };
   // In a pool worker, /health and /metrics report every worker (asked over the mesh).
   const poolWorker = pool;
   if (auth) listen = { ...listen, auth };
@@ -162,7 +180,10 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   }).catch(failed);
   let released: Promise<void> | undefined;
   const release = () => {
-    released ??= Promise.resolve(built.stop?.()).then(() => events?.close());
+    released ??= Promise.resolve(built.stop?.()).then(() => {
+      clusterPeers?.close();
+      return events?.close();
+    });
     return released;
   };
   return {

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/types.js';
-import type { RequestId } from '../mcp/jsonrpc.js';
+import { errorResponse, type RequestId } from '../mcp/jsonrpc.js';
 
 /** A request for a session another listener owns, as the receiving listener read it. */
 export interface ForwardedRequest {
@@ -172,4 +172,20 @@ export function replayFrame(res: ServerResponse, frame: ResponseFrame, maxBuffer
     }
   }
   return false;
+}
+
+/** A JSON-RPC error answered for a forwarded request, in place of its owner's answer (503 gets Retry-After: 1). */
+export function answerForwarded(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  id: RequestId | null,
+  data?: unknown,
+) {
+  if (res.headersSent || res.destroyed) return;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (status === 503) headers['retry-after'] = '1';
+  res.writeHead(status, headers);
+  res.end(JSON.stringify(errorResponse(id, code, message, data)));
 }

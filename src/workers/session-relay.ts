@@ -13,8 +13,9 @@
  * worker stops, the owner sees its relayed responses close, as if the clients had hung up.
  */
 import type { ServerResponse } from 'node:http';
-import { ErrorCode, errorResponse, type RequestId } from '../mcp/jsonrpc.js';
+import { ErrorCode, type RequestId } from '../mcp/jsonrpc.js';
 import {
+  answerForwarded as answer,
   type ForwardedRequest,
   type ForwardTarget,
   RemoteResponse,
@@ -157,19 +158,4 @@ export class SessionRelay implements SessionPeers {
     const prefix = `${index}:`;
     for (const [key, rr] of this.#remote) if (key.startsWith(prefix)) rr.gone();
   }
-}
-
-function answer(
-  res: ServerResponse,
-  status: number,
-  code: number,
-  message: string,
-  id: RequestId | null,
-  data?: unknown,
-) {
-  if (res.headersSent || res.destroyed) return;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (status === 503) headers['retry-after'] = '1';
-  res.writeHead(status, headers);
-  res.end(JSON.stringify(errorResponse(id, code, message, data)));
 }

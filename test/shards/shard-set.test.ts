@@ -78,7 +78,9 @@ describe('ShardSet', () => {
     set.submit(1, 'first');
     await timer;
     await drained(set);
-    expect(delivered).toBeGreaterThan(1_000);
+    // The timer ran (the test would hang otherwise), and only at a wait for I/O: after at least
+    // one full run of chained drains (64 in a row). No count by time: hosts differ 10x in speed.
+    expect(delivered).toBeGreaterThanOrEqual(64);
     const [stats] = set.stats().filter((st) => st.accepted > 0);
     expect(stats).toMatchObject({ accepted: delivered, delivered, depth: 0 });
   });

@@ -1,0 +1,122 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClusterView } from '../../src/cluster/membership.js';
+import { ClusterSessionPeers, FORWARDED_BY } from '../../src/cluster/session-peers.js';
+import { createLogger } from '../../src/ops/logger.js';
+import type { SessionPeers } from '../../src/transports/http-forward.js';
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+});
+
+const view = (nodes: { id: string; advertise: string }[]) =>
+  (() => ({ nodes: nodes.map((n) => ({ ...n, self: false })) }) as unknown as ClusterView) as () => ClusterView;
+
+async function listen(handler: http.RequestListener): Promise<number> {
+  const s = http.createServer(handler);
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as AddressInfo).port;
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const port = await listen(() => {});
+  const s = servers.pop() as http.Server;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Serves every request by forwarding it to the owner ownerOf names; returns status and body. */
+async function through(peers: ClusterSessionPeers, sid: string, headers: Record<string, string> = {}) {
+  const port = await listen((req, res) => {
+    const owner = peers.ownerOf(sid);
+    if (owner === undefined) {
+      res.writeHead(418).end();
+      return;
+    }
+    peers.forward(owner, { method: 'POST', headers: req.headers, body: '{"jsonrpc":"2.0","id":5}', id: 5 }, res);
+  });
+  const r = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers, body: '{}' });
+  return { status: r.status, retryAfter: r.headers.get('retry-after'), body: r.status === 418 ? null : await r.json() };
+}
+
+const log = createLogger('silent');
+
+describe('ClusterSessionPeers', () => {
+  it('prefixes its sessions with the node id and hands its own ids to the worker relay', () => {
+    const seen: string[] = [];
+    const inner = {
+      sessionIdPrefix: 'w1.',
+      attach() {},
+      ownerOf: (sid: string) => {
+        seen.push(sid);
+        return sid.startsWith('w0.') ? 0 : undefined;
+      },
+      forward() {},
+    } satisfies SessionPeers;
+    const p = new ClusterSessionPeers({ nodeId: 'a', path: '/mcp', view: view([]), inner, logger: log });
+    expect(p.sessionIdPrefix).toBe('a~w1.');
+    expect(p.ownerOf('a~w0.x')).toBe(0);
+    expect(p.ownerOf('a~w1.x')).toBeUndefined();
+    expect(p.ownerOf('w0.task')).toBe(0); // task ids name no node
+    expect(seen).toEqual(['w0.x', 'w1.x', 'w0.task']);
+    // Other nodes get negative owner numbers, one per node, stable.
+    const b = p.ownerOf('b~w0.x') as number;
+    expect(b).toBeLessThan(0);
+    expect(p.ownerOf('b~other')).toBe(b);
+    expect(p.ownerOf('c~w0.x')).not.toBe(b);
+  });
+
+  it('proxies to the owner node with the forwarded-by mark, the answer streamed back', async () => {
+    let got: { headers: http.IncomingHttpHeaders; body: string; url?: string } | undefined;
+    const owner = await listen((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        got = { headers: req.headers, body, url: req.url };
+        res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'b~s' });
+        res.end('{"jsonrpc":"2.0","id":5,"result":{}}');
+      });
+    });
+    const p = new ClusterSessionPeers({
+      nodeId: 'a',
+      path: '/mcp',
+      view: view([{ id: 'b', advertise: `http://127.0.0.1:${owner}` }]),
+      logger: log,
+    });
+    const r = await through(p, 'b~s', { 'mcp-session-id': 'b~s', authorization: 'Bearer t' });
+    expect(r).toEqual({ status: 200, retryAfter: null, body: { jsonrpc: '2.0', id: 5, result: {} } });
+    expect(got?.url).toBe('/mcp');
+    expect(got?.body).toBe('{"jsonrpc":"2.0","id":5}');
+    expect(got?.headers[FORWARDED_BY]).toBe('a');
+    expect(got?.headers.authorization).toBe('Bearer t');
+    expect(got?.headers['mcp-session-id']).toBe('b~s');
+    expect(p.forwarded).toBe(1);
+    p.close();
+  });
+
+  it('404 for a node not in the cluster or a request proxied here already; 503 node_unreachable for a node that does not answer', async () => {
+    const dead = await closedPort();
+    const p = new ClusterSessionPeers({
+      nodeId: 'a',
+      path: '/mcp',
+      view: view([{ id: 'b', advertise: `http://127.0.0.1:${dead}` }]),
+      logger: log,
+    });
+    const gone = await through(p, 'z~s');
+    expect(gone.status).toBe(404);
+    expect(gone.body).toMatchObject({ id: 5, error: { code: -32600 } });
+    const loop = await through(p, 'b~s', { [FORWARDED_BY]: 'c' });
+    expect(loop.status).toBe(404);
+    const down = await through(p, 'b~s');
+    expect(down.status).toBe(503);
+    expect(down.retryAfter).toBe('1');
+    expect(down.body).toMatchObject({ id: 5, error: { data: { reason: 'node_unreachable', retryAfterMs: 1000 } } });
+    p.close();
+  });
+});

@@ -1,0 +1,158 @@
+// 2025-era Streamable HTTP sessions across the nodes of a cluster, with real `erlmcp serve`
+// processes on a real Redis: the client's requests go to the nodes in turn (a fresh connection
+// each, as behind a balancer without affinity), so most land on a node that does not own the
+// session and are proxied to the owner. Every request is answered once with its own result, SSE
+// progress arrives intact, a sampling request's answer finds its way back, and a GET stream on
+// whichever node it lands on hears the owner's notifications.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { McpClient } from '../../src/mcp/client.js';
+import { StreamableHttpClientTransport } from '../../src/transports/http-client.js';
+import { freshFetch } from '../workers/fresh-fetch.js';
+import { killPools, type ServedPool, servePool } from '../workers/serve-pool.js';
+import { killRedis, type PrivateRedis, startRedis } from './redis-server.js';
+
+const clients: McpClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close().catch(() => {});
+  killPools();
+});
+
+const text = (r: { content?: unknown }) => ((r.content as { text: string }[])[0] as { text: string }).text;
+
+/** A fetch sending each request to the next node in turn, on a fresh connection. */
+function rotating(nodes: ServedPool[], start = 0): { fetch: typeof fetch; sent: number[] } {
+  let next = start;
+  const sent = nodes.map(() => 0);
+  return {
+    sent,
+    fetch: (input, init) => {
+      const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+      const i = next++ % nodes.length;
+      sent[i] = (sent[i] ?? 0) + 1;
+      url.port = String((nodes[i] as ServedPool).port);
+      return freshFetch(url, init);
+    },
+  };
+}
+
+async function client(
+  nodes: ServedPool[],
+  setup?: (c: McpClient) => void,
+  start = 0,
+): Promise<{ c: McpClient; transport: StreamableHttpClientTransport }> {
+  const c = new McpClient({ name: 'roaming', version: '1' });
+  setup?.(c);
+  const transport = new StreamableHttpClientTransport(new URL((nodes[0] as ServedPool).url), {
+    fetch: rotating(nodes, start).fetch,
+  });
+  await c.connect(transport);
+  clients.push(c);
+  return { c, transport };
+}
+
+/** The node ids `node`'s /health lists. */
+async function listed(node: ServedPool): Promise<string[]> {
+  const h = (await (await fetch(new URL('/health', node.url))).json()) as { cluster?: { nodes: { id: string }[] } };
+  return (h.cluster?.nodes ?? []).map((n) => n.id);
+}
+
+describe('2025 sessions across the nodes of a cluster', { timeout: 90_000 }, () => {
+  let redis: PrivateRedis;
+  let nodes: ServedPool[];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => killRedis());
+
+  const cluster = async () => {
+    const env = { ERLMCP_CLUSTER_KEY_PREFIX: `s${Date.now()}` };
+    const join = (id: string, workers: number) => servePool(workers, ['--cluster', redis.url, '--node-id', id], env);
+    nodes = [await join('a', 1), await join('b', 2), await join('c', 1)];
+    // Every node must know the others' advertise URLs before a request is proxied.
+    const until = Date.now() + 15_000;
+    for (;;) {
+      const views = await Promise.all(nodes.map(async (n) => listed(n)));
+      if (views.every((v) => v.length === 3)) break;
+      if (Date.now() > until) throw new Error('the nodes did not all see each other');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it('serves every request of a session from any node, once and with its own result', async () => {
+    await cluster();
+    const owners = new Set<string>();
+    for (let k = 0; k < 3; k++) {
+      // Each client starts its rotation on another node: its initialize lands there.
+      const { c, transport } = await client(nodes, undefined, k);
+      owners.add((transport.sessionId ?? '').split('~')[0] as string);
+      for (let i = 0; i < 12; i++)
+        expect(text(await c.callTool({ name: 'echo', arguments: { message: `m${i}` } }))).toBe(`m${i}`);
+      const sums = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => c.callTool({ name: 'add', arguments: { a: i, b: k } })),
+      );
+      expect(sums.map((r) => (r.structuredContent as { sum: number }).sum)).toEqual(
+        Array.from({ length: 24 }, (_, i) => i + k),
+      );
+    }
+    // The session id names the node that answered initialize.
+    expect([...owners].sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('relays SSE progress, a sampling round trip and a GET stream across nodes', async () => {
+    await cluster();
+    for (let round = 0; round < 3; round++) {
+      let sampled = 0;
+      let listChanged = 0;
+      const { c } = await client(nodes, (x) => {
+        x.onSampling(async (params) => {
+          sampled++;
+          const q = ((params.messages[0] as { content: { text: string } }).content as { text: string }).text;
+          return { role: 'assistant', model: 'test', content: { type: 'text', text: `answer to ${q}` } };
+        });
+        x.onNotification('notifications/tools/list_changed', () => {
+          listChanged++;
+        });
+      });
+      const progress: number[] = [];
+      const r = await c.callTool(
+        { name: 'progress', arguments: { steps: 5, delayMs: 5 } },
+        { onprogress: (p: { progress: number }) => progress.push(p.progress) },
+      );
+      expect(r.isError).not.toBe(true);
+      expect(progress).toEqual([1, 2, 3, 4, 5]);
+      const answer = await c.callTool({ name: 'ask_llm', arguments: { question: `q${round}` } });
+      expect(text(answer)).toContain(`answer to q${round}`);
+      expect(sampled).toBe(1);
+      // The session's GET stream sits on whichever node its GET went to; the owner's change reaches it.
+      await new Promise((res) => setTimeout(res, 300));
+      await c.callTool({ name: 'add_tool' });
+      const until = Date.now() + 5_000;
+      while (listChanged === 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 20));
+      expect(listChanged).toBe(1);
+    }
+  });
+
+  it('a session whose node left the cluster is 404 on the others (the client initializes again)', async () => {
+    await cluster();
+    const { transport } = await client([nodes[0] as ServedPool]);
+    expect(transport.sessionId?.startsWith('a~')).toBe(true);
+    expect(await (nodes[0] as ServedPool).stop()).toBe(0);
+    // (Until c's next heartbeat it still lists a: a request then gets 503 node_unreachable.)
+    const until = Date.now() + 5_000;
+    while ((await listed(nodes[2] as ServedPool)).includes('a') && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const res = await fetch((nodes[2] as ServedPool).url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': transport.sessionId as string,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} }),
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { id: number }).id).toBe(7);
+  });
+});
