@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { Authenticator } from '../auth/authenticator.js';
 import { clusterView } from '../cluster/current.js';
 import { startClusterEventBus } from '../cluster/events.js';
-import { ClusterSessionPeers } from '../cluster/session-peers.js';
+import { ClusterSessionPeers, NODE_SEPARATOR } from '../cluster/session-peers.js';
 import type { RuntimeOptions } from '../config/runtime.js';
 import type { ErlmcpConfig } from '../config/types.js';
 import { invalidArg } from '../core/errors.js';
@@ -60,6 +60,11 @@ const demoFactory: ServerFactory = ({ serverOptions }) => {
   const demo = registerDemoToolset(server);
   return { server, stop: () => demo.stop() };
 };
+
+/** What ids of sessions and tasks start with on this node: `<nodeId>~` in a cluster, nothing alone. */
+function nodePrefix(config: ErlmcpConfig): string {
+  return config.cluster.redis === 'none' ? '' : `${config.cluster.nodeId}${NODE_SEPARATOR}`;
+}
 
 /**
  * The bus this thread's server shares resource updates on (src/mcp/events/bus.ts): Redis in a
@@ -115,11 +120,14 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
     // are forwarded here), and their changes reach listen streams on every worker.
     serverOptions.tasks = {
       ...rt.server.tasks,
-      idPrefix: `w${pool.index}.`,
+      idPrefix: `${nodePrefix(o.config)}w${pool.index}.`,
       publish: (taskId, task) => {
         for (let i = 0; i < pool.size; i++) if (i !== pool.index) pool.mesh.send(i, 'tasks:updated', { taskId, task });
       },
     };
+  } else if (o.config.cluster.redis !== 'none') {
+    // In a cluster a task's id names its node too: tasks/* landing on another node go there.
+    serverOptions.tasks = { ...rt.server.tasks, idPrefix: nodePrefix(o.config) };
   }
   const events = await serverEvents(o.config, log, pool);
   if (events) serverOptions.events = events;

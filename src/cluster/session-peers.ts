@@ -5,8 +5,9 @@
  * method, path, headers and body; the answer streamed back as it comes, SSE included), where it
  * is served like any request, through the worker relay when it lands on a worker that does not
  * own the session. So a GET stream may sit on one node and the POSTs on others, and a sampling
- * or elicitation request's answer may arrive anywhere. Ids of this node's own sessions (and task
- * ids, which name no node) go to the worker relay, if any.
+ * or elicitation request's answer may arrive anywhere. 2026 task ids name their node the same
+ * way, so tasks/get, update and cancel reach the node holding the task. Ids of this node's own
+ * sessions and tasks go to the worker relay, if any.
  *
  * Not done here: moving a dead node's sessions elsewhere. A session whose node is gone from the
  * membership gets 404 (a 2025 client then initializes a new one); a node that does not answer
@@ -90,7 +91,20 @@ export class ClusterSessionPeers implements SessionPeers {
     // A request that was proxied here already names a node we do not own: the sender's view
     // and ours disagree (the session is gone); never bounce it on.
     if (target === undefined || request.headers[FORWARDED_BY] !== undefined) {
-      answerForwarded(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session', id);
+      if (request.stateless) {
+        // A 2026 tasks/* request: the task went with its node (as the task manager words an unknown task).
+        const taskId = taskIdOfBody(request.body);
+        answerForwarded(
+          res,
+          200,
+          ErrorCode.INVALID_PARAMS,
+          `Unknown task: ${taskId} (node ${node} has left the cluster)`,
+          id,
+          {
+            taskId,
+          },
+        );
+      } else answerForwarded(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session', id);
       return;
     }
     this.forwarded++;
@@ -142,5 +156,15 @@ export class ClusterSessionPeers implements SessionPeers {
         );
     });
     upstream.end(body);
+  }
+}
+
+/** The taskId of a tasks/* request body (the listener routed on it, so it is there). */
+function taskIdOfBody(body: string | undefined): string | undefined {
+  try {
+    const id = (JSON.parse(body ?? '') as { params?: { taskId?: unknown } }).params?.taskId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
   }
 }

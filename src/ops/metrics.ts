@@ -5,6 +5,7 @@ import type { ShardSet } from '../shards/shard-set.js';
 import type { ConnectionCloses, ConnectionStats } from '../transports/conn-guard.js';
 import type { ConnectionLimiter } from '../transports/limiter.js';
 import type { WorkerStats } from '../workers/worker-stats.js';
+import { addClusterMetrics } from './cluster-metrics.js';
 import type { McpCounts } from './health.js';
 import { operationDurationMetric } from './operation-histogram.js';
 import { addProcessMetrics } from './process-metrics.js';
@@ -267,6 +268,7 @@ export function createMetricsRegistry(s: MetricsSources): Registry {
     },
   });
   if (workers) addWorkerMetrics(registry, workers);
+  addClusterMetrics(registry);
   const durations = s.operationDurations;
   if (durations) {
     // Not a prom-client class: a metric object whose get() renders the native counts (see

@@ -23,6 +23,10 @@ async function health(node: ServedPool): Promise<ClusterHealth> {
   return (await res.json()) as ClusterHealth;
 }
 
+async function metrics(node: ServedPool): Promise<string> {
+  return (await fetch(new URL('/metrics', node.url))).text();
+}
+
 const ids = (h: ClusterHealth) => (h.cluster?.nodes ?? []).map((n) => n.id).sort();
 
 /** Polls `check` every 20 ms until it holds; fails with `what` after `ms`. Returns the ms it took. */
@@ -102,6 +106,14 @@ describe('cluster membership over a real Redis', { timeout: 60_000 }, () => {
       expect(c?.role).toBe(i === 0 ? 'leader' : 'member');
       expect(c?.nodes.filter((n) => n.self).map((n) => n.id)).toEqual([`n${i + 1}`]);
     }
+    // The same in /metrics, from the main thread's node (n1) and a pool worker's (n3).
+    const m1 = await metrics(n1);
+    expect(m1).toContain('erlmcp_cluster_nodes{node="n1"} 3');
+    expect(m1).toContain('erlmcp_cluster_redis_up{node="n1"} 1');
+    expect(m1).toContain('erlmcp_cluster_leader{node="n1"} 1');
+    const m3 = await metrics(n3);
+    expect(m3).toContain('erlmcp_cluster_nodes{node="n3"} 3');
+    expect(m3).toContain('erlmcp_cluster_leader{node="n3"} 0');
     const self3 = hs[2]?.cluster?.nodes.find((n) => n.id === 'n3');
     expect(self3?.advertise).toBe(new URL(n3.url).origin);
     expect(self3?.load.workers).toBe(2);
@@ -141,6 +153,7 @@ describe('cluster membership over a real Redis', { timeout: 60_000 }, () => {
     });
     // The last view is kept while Redis is away.
     expect(ids(await health(a))).toEqual(['a', 'b']);
+    expect(await metrics(b)).toContain('erlmcp_cluster_redis_up{node="b"} 0');
     expect(await statelessList(a)).toBe(200);
     expect(await statelessList(b)).toBe(200);
 

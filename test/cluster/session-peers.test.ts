@@ -30,14 +30,20 @@ async function closedPort(): Promise<number> {
 }
 
 /** Serves every request by forwarding it to the owner ownerOf names; returns status and body. */
-async function through(peers: ClusterSessionPeers, sid: string, headers: Record<string, string> = {}) {
+async function through(
+  peers: ClusterSessionPeers,
+  sid: string,
+  headers: Record<string, string> = {},
+  stateless = false,
+) {
   const port = await listen((req, res) => {
     const owner = peers.ownerOf(sid);
     if (owner === undefined) {
       res.writeHead(418).end();
       return;
     }
-    peers.forward(owner, { method: 'POST', headers: req.headers, body: '{"jsonrpc":"2.0","id":5}', id: 5 }, res);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tasks/get', params: { taskId: sid } });
+    peers.forward(owner, { method: 'POST', headers: req.headers, body, id: 5, stateless }, res);
   });
   const r = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers, body: '{}' });
   return { status: r.status, retryAfter: r.headers.get('retry-after'), body: r.status === 418 ? null : await r.json() };
@@ -92,7 +98,12 @@ describe('ClusterSessionPeers', () => {
     const r = await through(p, 'b~s', { 'mcp-session-id': 'b~s', authorization: 'Bearer t' });
     expect(r).toEqual({ status: 200, retryAfter: null, body: { jsonrpc: '2.0', id: 5, result: {} } });
     expect(got?.url).toBe('/mcp');
-    expect(got?.body).toBe('{"jsonrpc":"2.0","id":5}');
+    expect(JSON.parse(got?.body ?? '')).toEqual({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'tasks/get',
+      params: { taskId: 'b~s' },
+    });
     expect(got?.headers[FORWARDED_BY]).toBe('a');
     expect(got?.headers.authorization).toBe('Bearer t');
     expect(got?.headers['mcp-session-id']).toBe('b~s');
@@ -113,6 +124,17 @@ describe('ClusterSessionPeers', () => {
     expect(gone.body).toMatchObject({ id: 5, error: { code: -32600 } });
     const loop = await through(p, 'b~s', { [FORWARDED_BY]: 'c' });
     expect(loop.status).toBe(404);
+    // A 2026 task of a node that left: the task manager's own answer for an unknown task.
+    const task = await through(p, 'z~w0.t1', {}, true);
+    expect(task.status).toBe(200);
+    expect(task.body).toMatchObject({
+      id: 5,
+      error: {
+        code: -32602,
+        message: 'Unknown task: z~w0.t1 (node z has left the cluster)',
+        data: { taskId: 'z~w0.t1' },
+      },
+    });
     const down = await through(p, 'b~s');
     expect(down.status).toBe(503);
     expect(down.retryAfter).toBe('1');

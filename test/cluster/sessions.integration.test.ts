@@ -132,6 +132,33 @@ describe('2025 sessions across the nodes of a cluster', { timeout: 90_000 }, () 
     }
   });
 
+  it('2026 tasks: created on one node, polled, cancelled and read from every node', async () => {
+    await cluster();
+    const c = new McpClient(
+      { name: 'tasks', version: '1' },
+      { versionNegotiation: { pin: '2026-07-28' }, tasks: true },
+    );
+    await c.connect(
+      new StreamableHttpClientTransport(new URL((nodes[0] as ServedPool).url), { fetch: rotating(nodes).fetch }),
+    );
+    clients.push(c);
+    // Polled to the end over the rotation: most polls land on another node than the task's.
+    const job = await c.callTool({ name: 'long_job', arguments: { steps: 3, stepMs: 5 } });
+    expect(job.content).toEqual([{ type: 'text', text: 'finished 3 steps' }]);
+    const homes = new Set<string>();
+    for (let k = 0; k < 3; k++) {
+      const start = await c.startToolCall({ name: 'long_job', arguments: { steps: 1000, stepMs: 50 } });
+      if (start.task === undefined) throw new Error('expected a task');
+      const { taskId } = start.task;
+      homes.add(taskId.split('~')[0] as string);
+      for (let i = 0; i < 6; i++) expect((await c.getTask(taskId)).status).toBe('working');
+      await c.cancelTask(taskId);
+      for (let i = 0; i < 3; i++) expect((await c.getTask(taskId)).status).toBe('cancelled');
+    }
+    // The rotation created the tasks on different nodes.
+    expect(homes.size).toBeGreaterThan(1);
+  });
+
   it('a session whose node left the cluster is 404 on the others (the client initializes again)', async () => {
     await cluster();
     const { transport } = await client([nodes[0] as ServedPool]);

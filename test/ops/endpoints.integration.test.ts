@@ -258,6 +258,9 @@ describe('GET /metrics', () => {
     expect(sample(text, 'erlmcp_supervisor_restarts_total{supervisor="shards"}')).toBe(0);
     expect(text).toContain('# TYPE erlmcp_messages_total counter');
     expect(text).toContain('# TYPE erlmcp_shard_queue_depth gauge');
+    // Not in a cluster: the cluster series are declared, with no samples.
+    expect(text).toContain('# TYPE erlmcp_cluster_nodes gauge');
+    expect(text).not.toMatch(/^erlmcp_cluster_/m);
     // prom-client's process metrics are there too.
     expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     // The gate's native per-method durations: refused requests never ran, so they are not there.
