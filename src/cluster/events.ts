@@ -8,7 +8,7 @@
  * Pub/sub is at most once: while Redis is away, events published anywhere are lost for the
  * other nodes (this node's own clients still get them), and nothing is replayed afterwards.
  */
-import { isServerEvent, type ServerEvent, type ServerEventBus } from '../mcp/events/bus.js';
+import { eventListeners, type ServerEventBus } from '../mcp/events/bus.js';
 import type { Logger } from '../ops/logger.js';
 import { RedisLink } from './redis.js';
 
@@ -34,7 +34,7 @@ export async function startClusterEventBus(o: ClusterEventBusOptions): Promise<C
   const log = o.logger.child({ bus: channel });
   const pub = new RedisLink({ url: o.redis, logger: log, timeoutMs: o.timeoutMs });
   const sub = new RedisLink({ url: o.redis, logger: log, timeoutMs: o.timeoutMs });
-  const listeners = new Set<(event: ServerEvent) => void>();
+  const listeners = eventListeners();
   const onMessage = (message: string) => {
     let frame: { o?: unknown; e?: unknown };
     try {
@@ -42,9 +42,7 @@ export async function startClusterEventBus(o: ClusterEventBusOptions): Promise<C
     } catch {
       return;
     }
-    if (frame.o === o.origin || !isServerEvent(frame.e)) return;
-    const event = frame.e;
-    for (const l of listeners) l(event);
+    if (frame.o !== o.origin) listeners.deliver(frame.e);
   };
   await Promise.all([pub.start(), sub.start()]);
   // node-redis re-subscribes by itself after a reconnect; a first connect that failed is covered
@@ -70,10 +68,7 @@ export async function startClusterEventBus(o: ClusterEventBusOptions): Promise<C
         .run('publish', (c) => c.publish(channel, JSON.stringify({ o: o.origin, e: event })))
         .catch((err: Error) => log.debug({ err: err.message }, 'cluster: event not published (Redis away)'));
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    subscribe: listeners.subscribe,
     async close() {
       listeners.clear();
       await Promise.all([pub.close(), sub.close()]);

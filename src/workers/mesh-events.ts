@@ -3,25 +3,19 @@
  * one worker is sent over the mesh to every other worker that is up. Workers that are down
  * miss it (at most once, like every ServerEventBus).
  */
-import { isServerEvent, type ServerEvent, type ServerEventBus } from '../mcp/events/bus.js';
+import { eventListeners, type ServerEventBus } from '../mcp/events/bus.js';
 import type { CurrentWorker } from './current.js';
 
 const KIND = 'events';
 
 /** A bus over `worker`'s mesh; call once per worker (the mesh takes one handler per kind). */
 export function meshEventBus(worker: CurrentWorker): ServerEventBus {
-  const listeners = new Set<(event: ServerEvent) => void>();
-  worker.mesh.on(KIND, (_from, body) => {
-    if (!isServerEvent(body)) return;
-    for (const l of listeners) l(body);
-  });
+  const listeners = eventListeners();
+  worker.mesh.on(KIND, (_from, body) => listeners.deliver(body));
   return {
     publish(event) {
       for (let i = 0; i < worker.size; i++) if (i !== worker.index) worker.mesh.send(i, KIND, event);
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    subscribe: listeners.subscribe,
   };
 }

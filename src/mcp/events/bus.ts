@@ -29,3 +29,27 @@ export function isServerEvent(v: unknown): v is ServerEvent {
   const e = v as { type?: unknown; uri?: unknown } | null;
   return e?.type === 'resource_updated' && typeof e.uri === 'string' && e.uri.length > 0;
 }
+
+/**
+ * The receiving half every bus shares: `deliver` hands what arrived from another copy to the
+ * subscribed listeners (anything that is not a ServerEvent this version understands is
+ * dropped), `subscribe` is the bus's own.
+ */
+export function eventListeners(): {
+  deliver(received: unknown): void;
+  subscribe: ServerEventBus['subscribe'];
+  clear(): void;
+} {
+  const listeners = new Set<(event: ServerEvent) => void>();
+  return {
+    deliver(received) {
+      if (!isServerEvent(received)) return;
+      for (const l of listeners) l(received);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    clear: () => listeners.clear(),
+  };
+}
