@@ -9,7 +9,9 @@ import { createRequire } from 'node:module';
 import { Authenticator } from '../auth/authenticator.js';
 import { clusterView } from '../cluster/current.js';
 import { startClusterEventBus } from '../cluster/events.js';
+import { RedisLink } from '../cluster/redis.js';
 import { ClusterSessionPeers, NODE_SEPARATOR } from '../cluster/session-peers.js';
+import { ClusterSessionStore } from '../cluster/session-store.js';
 import type { RuntimeOptions } from '../config/runtime.js';
 import type { ErlmcpConfig } from '../config/types.js';
 import { invalidArg } from '../core/errors.js';
@@ -94,6 +96,35 @@ async function serverEvents(
   return { ...meshEventBus(pool), close: async () => {} };
 }
 
+/**
+ * The Redis store of this thread's 2025 session snapshots (src/cluster/session-store.ts), in a
+ * cluster serving Streamable HTTP; its own connection, since a thread's Redis work must not
+ * wait behind another's.
+ */
+async function sessionStore(
+  config: ErlmcpConfig,
+  log: Logger,
+): Promise<{ store: ClusterSessionStore; close(): Promise<void> } | undefined> {
+  const c = config.cluster;
+  if (c.redis === 'none' || !config.http.enabled) return undefined;
+  const link = new RedisLink({ url: c.redis, logger: log, timeoutMs: Math.max(100, c.heartbeatMs) });
+  await link.start();
+  const store = new ClusterSessionStore({
+    link,
+    keyPrefix: c.keyPrefix,
+    nodeId: c.nodeId,
+    ttlMs: 2 * config.http.sessionIdleMs,
+    logger: log,
+  });
+  return {
+    store,
+    async close() {
+      store.close();
+      await link.close();
+    },
+  };
+}
+
 /** Builds and starts one thread's server; throws before anything listens when the module fails. */
 export async function startServing(o: ServingOptions): Promise<Serving> {
   const { rt, log, gate } = o;
@@ -131,9 +162,12 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   }
   const events = await serverEvents(o.config, log, pool);
   if (events) serverOptions.events = events;
+  // In a cluster, 2025 sessions outlive their node: their snapshots are kept in Redis.
+  const sessions = await sessionStore(o.config, log);
+  if (sessions) serverOptions.handover = sessions.store;
   // Nothing may keep the bus's Redis connections open when the server fails to start.
   const failed = async (err: unknown): Promise<never> => {
-    await events?.close();
+    await Promise.all([events?.close(), sessions?.close()]);
     throw err;
   };
   const factory =
@@ -161,6 +195,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
           path: o.config.server.path,
           view: clusterView,
           inner: listen.http?.peers,
+          ...(sessions ? { claims: sessions.store } : {}),
           logger: log,
         })
       : undefined;
@@ -190,7 +225,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   const release = () => {
     released ??= Promise.resolve(built.stop?.()).then(() => {
       clusterPeers?.close();
-      return events?.close();
+      return Promise.all([events?.close(), sessions?.close()]).then(() => {});
     });
     return released;
   };

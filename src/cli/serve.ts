@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { startServing } from '../app/serving.js';
 import { type Cluster, resolveNodeId, type StartClusterOptions, startCluster } from '../cluster/index.js';
+import { clusterRequestStateKey } from '../cluster/request-state-key.js';
 import { type ConfigInput, type ErlmcpConfig, loadConfig, runtimeOptions } from '../config/index.js';
 import { ErlmcpError } from '../core/errors.js';
 import { isLoopbackHost } from '../load/sources.js';
@@ -41,8 +42,20 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
   if (config.cluster.redis !== 'none' && config.cluster.nodeId === 'auto') {
     config = { ...config, cluster: { ...config.cluster, nodeId: resolveNodeId('auto') } };
   }
-  const rt = runtimeOptions(config);
+  let rt = runtimeOptions(config);
   const log = createLogger(rt.logLevel);
+  let sharedKey: string | undefined;
+  // Every node must open requestState another node sealed: one key for the cluster.
+  if (config.cluster.redis !== 'none' && config.mcp.requestStateKey === 'random') {
+    const requestStateKey = await clusterRequestStateKey({
+      redis: config.cluster.redis,
+      keyPrefix: config.cluster.keyPrefix,
+      logger: log,
+    });
+    config = { ...config, mcp: { ...config.mcp, requestStateKey } };
+    rt = runtimeOptions(config);
+    sharedKey = requestStateKey;
+  }
   if (!rt.stdio) checkFdLimit(config.server.maxConnections, log);
   if (!rt.stdio && rt.auth === undefined && !isLoopbackHost(config.server.host)) {
     if (!rt.allowAnonymous) {
@@ -59,7 +72,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
 
   if (rt.debug.faultInjection) log.warn('debug.faultInjection is on: POST /admin/crash-shard crashes shard managers');
   const workers = rt.stdio ? 1 : config.server.workers === 0 ? os.availableParallelism() : config.server.workers;
-  if (workers > 1) return servePool(config, workers, log);
+  if (workers > 1) return servePool(config, workers, log, sharedKey);
 
   const gate = new Gate(rt.gate);
   const serving = await startServing({ config, rt, log, gate });
@@ -72,6 +85,7 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
           config: config.cluster,
           logger: log,
           listenUrl: listener.url,
+          requestStateKey: sharedKey,
           load: () => ({
             connections: listener.limiter?.count ?? 0,
             sessions: gate.sessions,
@@ -127,7 +141,12 @@ export async function runServe(options: ServeOptions = {}): Promise<number> {
  * then every worker drains at once. A worker that crashes is restarted by the pool's tree; the
  * tree giving up ends the process with 1.
  */
-async function servePool(config: ErlmcpConfig, workers: number, log: Logger): Promise<number> {
+async function servePool(
+  config: ErlmcpConfig,
+  workers: number,
+  log: Logger,
+  sharedKey: string | undefined,
+): Promise<number> {
   // Every worker must open requestState another one sealed: one random key for the process.
   const shared: ErlmcpConfig =
     config.mcp.requestStateKey === 'random'
@@ -142,6 +161,7 @@ async function servePool(config: ErlmcpConfig, workers: number, log: Logger): Pr
           config: config.cluster,
           logger: log,
           listenUrl: pool.url,
+          requestStateKey: sharedKey,
           load: () => ({ connections: connections.count, sessions: null, requests_per_sec: null, workers: pool.size }),
         })
       : undefined;

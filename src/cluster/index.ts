@@ -9,6 +9,7 @@ import type { Logger } from '../ops/logger.js';
 import { setClusterSource } from './current.js';
 import { type ClusterView, Membership, type NodeLoad } from './membership.js';
 import { RedisLink } from './redis.js';
+import { keepRequestStateKey } from './request-state-key.js';
 
 export type { ClusterNode, ClusterView, NodeLoad, NodeRecord } from './membership.js';
 
@@ -19,6 +20,8 @@ export interface StartClusterOptions {
   /** Where this node listens (`http://host:port/path`), for advertise "auto". */
   readonly listenUrl: string;
   readonly load: () => NodeLoad;
+  /** The requestState secret the cluster shares through Redis (src/cluster/request-state-key.ts), to put back after a Redis restart. */
+  readonly requestStateKey?: string;
 }
 
 /** This node's part in the cluster. */
@@ -63,6 +66,8 @@ export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
   }
   const view = () => membership.view();
   setClusterSource(view);
+  const stopKeeping =
+    o.requestStateKey === undefined ? undefined : keepRequestStateKey(link, c.keyPrefix, o.requestStateKey, log);
   log.info({ redis: redactUrl(c.redis), advertise, nodes: membership.nodeIds().length }, 'cluster: joined');
   return {
     nodeId,
@@ -71,6 +76,7 @@ export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
     link,
     view,
     async stop() {
+      stopKeeping?.();
       await membership.stop();
       await link.close();
       setClusterSource(undefined);

@@ -172,14 +172,14 @@ export function methodTables(parts: MethodParts, pages: ListPages): { session: T
     [
       'resources/subscribe',
       (params, ctx) => {
-        ctx.session.subscriptions.add(uriOf(params));
+        ctx.session.subscribe(uriOf(params));
         return EMPTY_RESULT;
       },
     ],
     [
       'resources/unsubscribe',
       (params, ctx) => {
-        ctx.session.subscriptions.delete(uriOf(params));
+        ctx.session.unsubscribe(uriOf(params));
         return EMPTY_RESULT;
       },
     ],

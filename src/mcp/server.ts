@@ -17,6 +17,7 @@ import {
 } from './features/resources.js';
 import { type RegisteredTool, type ToolConfig, type ToolHandler, ToolSet } from './features/tools.js';
 import { Gate, type GateOptions } from './gate.js';
+import type { SessionHandover } from './handover.js';
 import { RequestStateCodec, type RequestStateOptions } from './input/request-state.js';
 import type { InputHost } from './input/run.js';
 import { DressedResult, type JsonRpcNotification, RawResult } from './jsonrpc.js';
@@ -91,6 +92,12 @@ export interface McpServerOptions {
    * `erlmcp serve` sets it with `--workers N` and in a cluster.
    */
   events?: ServerEventBus;
+  /**
+   * Where snapshots of resumable sessions (2025 Streamable HTTP) are kept, so that another
+   * process can continue a session after this one is gone (see src/mcp/handover.ts).
+   * `erlmcp serve` sets it in a cluster.
+   */
+  handover?: SessionHandover;
 }
 
 /** Events: `session` (ServerSession), `sessionclose` (ServerSession), `sessionerror` (Error, ServerSession). */
@@ -212,6 +219,7 @@ export class McpServer extends EventEmitter<McpServerEvents> {
       initializeResult: (version) => this.#initializeResult(version),
       onNotification: (session, n) => this.#onNotification(session, n),
       sessionClosed: (session) => this.#closed(session),
+      ...(options.handover === undefined ? {} : { sessionChanged: (session) => this.#changed(session) }),
     };
   }
 
@@ -482,11 +490,20 @@ export class McpServer extends EventEmitter<McpServerEvents> {
     this.#pendingChanges.add(kind);
   }
 
+  /** A resumable session's state changed: keep its snapshot where another process finds it. */
+  #changed(session: ServerSession): void {
+    if (!session.resumable) return;
+    const snapshot = session.snapshot();
+    if (snapshot !== undefined) this.#options.handover?.save(snapshot);
+  }
+
   #closed(session: ServerSession): void {
     if (session.stateless) {
       this.#channels.delete(session);
     } else {
       this.#sessions.delete(session);
+      // A session closed while the server drains continues elsewhere: its snapshot stays.
+      if (!this.#draining && session.resumable) this.#options.handover?.remove(session.id);
       this.emit('sessionclose', session);
     }
     if (this.#sessions.size === 0 && this.#channels.size === 0) this.#stopSweep();

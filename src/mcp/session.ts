@@ -8,6 +8,7 @@ import type { HeaderParamsOf } from './era/check.js';
 import { checkModernRequest } from './era/check.js';
 import { claimsEnvelope } from './era/envelope.js';
 import type { Gate, GateTicket } from './gate.js';
+import type { SessionSnapshot } from './handover.js';
 import { NO_INPUT, SESSION_INPUT } from './input/channel.js';
 import {
   ErrorCode,
@@ -45,6 +46,8 @@ export interface SessionHost {
   initializeResult(protocolVersion: string): InitializeResult;
   onInitialized?(session: ServerSession): void;
   onNotification?(session: ServerSession, notification: JsonRpcNotification): void;
+  /** What another process needs to continue the session changed (see src/mcp/handover.ts). */
+  sessionChanged?(session: ServerSession): void;
   sessionClosed(session: ServerSession): void;
 }
 
@@ -85,6 +88,8 @@ export class ServerSession extends Peer<ServerContext> {
    * token bucket). False for a real connection (stdio, WebSocket) or a 2025 HTTP session.
    */
   readonly stateless: boolean;
+  /** True when another process may continue it under its id (Transport.resumable). */
+  readonly resumable: boolean;
   readonly #host: SessionHost;
   readonly #gate: Gate;
   /** The authenticated principal's key when the transport has one (its ticket is shared). */
@@ -95,7 +100,7 @@ export class ServerSession extends Peer<ServerContext> {
   #clientCapabilities: ClientCapabilities | undefined;
   #protocolVersion: string | undefined;
   #logLevel = 0;
-  /** Resource URIs this client subscribed to. */
+  /** Resource URIs this client subscribed to (change them with {@link subscribe} / {@link unsubscribe}). */
   readonly subscriptions = new Set<string>();
   readonly #shards: ShardSet | undefined;
   /** Requests waiting in the shard queue: id -> cancelled while waiting. */
@@ -112,6 +117,7 @@ export class ServerSession extends Peer<ServerContext> {
     this.#gate = gate;
     this.id = transport.sessionId ?? randomUUID();
     this.stateless = transport.stateless === true;
+    this.resumable = transport.resumable === true;
     // A principal's sessions, or an anonymous stateless client's channels on every worker
     // thread, share one ticket (one bucket).
     this.#principalKey = transport.principal?.key ?? transport.clientKey;
@@ -128,7 +134,49 @@ export class ServerSession extends Peer<ServerContext> {
       // worker's session of this principal may hold the ticket already.
       this.#shards?.attachShared(this.ticket.handle, deliverQueued);
     }
+    if (transport.restored !== undefined) this.#restore(transport.restored, transport);
     this.attach(transport);
+  }
+
+  /** Continues a session another process served: initialized as it was there. */
+  #restore(s: SessionSnapshot, transport: Transport): void {
+    this.#clientInfo = s.clientInfo;
+    this.#clientCapabilities = s.capabilities;
+    this.#protocolVersion = s.protocolVersion;
+    this.#initializedNotified = s.initialized;
+    this.#logLevel = Math.min(Math.max(0, s.logLevel), LOGGING_LEVELS.length - 1);
+    for (const uri of s.subscriptions) this.subscriptions.add(uri);
+    transport.setProtocolVersion?.(s.protocolVersion);
+    this.#state = 'ready';
+  }
+
+  /** What another process needs to continue this session; undefined before initialize. */
+  snapshot(): SessionSnapshot | undefined {
+    if (this.#protocolVersion === undefined || this.#clientInfo === undefined) return undefined;
+    const out: SessionSnapshot = {
+      v: 1,
+      id: this.id,
+      protocolVersion: this.#protocolVersion,
+      clientInfo: this.#clientInfo,
+      capabilities: this.#clientCapabilities ?? {},
+      initialized: this.#initializedNotified,
+      logLevel: this.#logLevel,
+      subscriptions: [...this.subscriptions],
+      ...(this.transport?.principal === undefined ? {} : { principalKey: this.transport.principal.key }),
+    };
+    return out;
+  }
+
+  /** `resources/subscribe`: updates of `uri` are sent to this session. */
+  subscribe(uri: string): void {
+    if (this.subscriptions.has(uri)) return;
+    this.subscriptions.add(uri);
+    this.#host.sessionChanged?.(this);
+  }
+
+  /** `resources/unsubscribe`. */
+  unsubscribe(uri: string): void {
+    if (this.subscriptions.delete(uri)) this.#host.sessionChanged?.(this);
   }
 
   get state(): SessionState {
@@ -316,6 +364,7 @@ export class ServerSession extends Peer<ServerContext> {
       if (this.#state === 'ready' && !this.#initializedNotified) {
         this.#initializedNotified = true;
         this.#host.onInitialized?.(this);
+        this.#host.sessionChanged?.(this);
       }
       return;
     }
@@ -340,7 +389,9 @@ export class ServerSession extends Peer<ServerContext> {
     this.#protocolVersion = version;
     this.transport?.setProtocolVersion?.(version);
     this.#state = 'ready';
-    return this.#host.initializeResult(version);
+    const result = this.#host.initializeResult(version);
+    this.#host.sessionChanged?.(this);
+    return result;
   }
 
   /** @internal `logging/setLevel`. */
@@ -349,7 +400,9 @@ export class ServerSession extends Peer<ServerContext> {
     if (i < 0) {
       throw new McpError(ErrorCode.INVALID_PARAMS, `Invalid params: level must be one of ${LOGGING_LEVELS.join(', ')}`);
     }
+    if (this.#logLevel === i) return;
     this.#logLevel = i;
+    this.#host.sessionChanged?.(this);
   }
 
   /** Sends `notifications/message` when `level` passes the client's threshold. */

@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/types.js';
+import type { SessionSnapshot } from '../mcp/handover.js';
 import { errorResponse, type RequestId } from '../mcp/jsonrpc.js';
 
 /** A request for a session another listener owns, as the receiving listener read it. */
@@ -31,6 +32,8 @@ export interface ForwardedRequest {
 /** The listener end that serves forwarded requests (a StreamableHttpListener). */
 export interface ForwardTarget {
   serveForwarded(request: ForwardedRequest, res: ServerResponse): void;
+  /** Continues the session of `snapshot` here (its owner is gone), then serves `request` on it. */
+  serveRestored?(snapshot: SessionSnapshot, request: ForwardedRequest, res: ServerResponse): void;
 }
 
 /** Where the sessions of the other listeners of this process are. */
@@ -43,6 +46,17 @@ export interface SessionPeers {
   ownerOf(sid: string): number | undefined;
   /** Serves `request` on peer `owner`; whatever the owner answers is written to `res`. */
   forward(owner: number, request: ForwardedRequest, res: ServerResponse): void;
+  /**
+   * A request for session `sid`, which no listener holds: its owner may be gone, and the
+   * session continues elsewhere (a cluster: src/cluster/session-peers.ts). Answers `res`
+   * (404 when the session is gone for good). Without it such a request gets 404 at once.
+   */
+  recover?(sid: string, request: ForwardedRequest, res: ServerResponse): void;
+  /**
+   * The peer that continues session `sid` when nobody holds it (the same for every listener of
+   * the process, so concurrent requests meet there); undefined: this one.
+   */
+  home?(sid: string): number | undefined;
 }
 
 /** One piece of a remote answer, in order: the head rides on the first piece. */

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server,
 import type { AuthOutcome, Principal, RequestAuthenticator } from '../auth/types.js';
 import { whenAuthenticated } from '../auth/when-authenticated.js';
 import { invalidArg } from '../core/errors.js';
+import type { SessionSnapshot } from '../mcp/handover.js';
 import { ErrorCode, errorResponse, type JsonRpcErrorObject, type RequestId } from '../mcp/jsonrpc.js';
 import { MODERN_PROTOCOL_VERSIONS } from '../mcp/versions.js';
 import { BodyReader, type BodySink, parseJsonBody } from './http-body.js';
@@ -336,6 +337,11 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     }
     const { headers, principal } = request;
     const sid = single(headers['mcp-session-id']) ?? '';
+    // A session nobody here holds may be one to continue (its owner is gone): the peers know.
+    if (request.stateless !== true && sid !== '' && !this.#sessions.has(sid) && this.#peers?.recover !== undefined) {
+      this.#peers.recover(sid, request, res);
+      return;
+    }
     if (request.method === 'GET') {
       this.#openGet(headers, res, sid, principal);
       return;
@@ -364,15 +370,36 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
   /** Hands a request for a peer's session to that peer; false when the session is not a peer's. */
   #forward(sid: string, request: ForwardedRequest, res: ServerResponse): boolean {
     if (this.#sessions.has(sid)) return false;
-    return this.#forwardTo(sid, request, res);
+    return this.#forwardTo(sid, request, res, true);
   }
 
   /** Hands `request` to the peer whose id `id` is; false when it is ours or nobody's. */
-  #forwardTo(id: string, request: ForwardedRequest, res: ServerResponse): boolean {
-    const owner = this.#peers?.ownerOf(id);
-    if (owner === undefined) return false;
-    (this.#peers as SessionPeers).forward(owner, request, res);
+  #forwardTo(id: string, request: ForwardedRequest, res: ServerResponse, session = false): boolean {
+    const peers = this.#peers;
+    const owner = peers?.ownerOf(id);
+    if (owner === undefined) {
+      if (!session || peers?.recover === undefined) return false;
+      peers.recover(id, request, res);
+      return true;
+    }
+    (peers as SessionPeers).forward(owner, request, res);
     return true;
+  }
+
+  /**
+   * @internal Continues session `snapshot.id` from another process's snapshot (its owner is
+   * gone), then serves `request` on it; refusals are answered as for a new session (503 when
+   * full) or as for an unknown one (404: another principal's session).
+   */
+  serveRestored(snapshot: SessionSnapshot, request: ForwardedRequest, res: ServerResponse): void {
+    if (!this.#closed && !this.#sessions.has(snapshot.id)) {
+      if (snapshot.principalKey !== request.principal?.key) {
+        reject(res, 404, ErrorCode.INVALID_REQUEST, 'Session not found: initialize a new session', request.id ?? null);
+        return;
+      }
+      if (this.#admit(res, request.id ?? null, snapshot.id, request.principal, snapshot) === null) return;
+    }
+    this.serveForwarded(request, res);
   }
 
   /**
@@ -540,6 +567,17 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
 
   /** A new session for an initialize POST, or null after answering 503 / 500. */
   #open(res: ServerResponse, id: RequestId, principal: Principal | undefined): StreamableHttpServerTransport | null {
+    return this.#admit(res, id, `${this.#peers?.sessionIdPrefix ?? ''}${randomUUID()}`, principal);
+  }
+
+  /** Session `sid` (new, or continued from `restored`), or null after answering 503 / 500. */
+  #admit(
+    res: ServerResponse,
+    id: RequestId | null,
+    sid: string,
+    principal: Principal | undefined,
+    restored?: SessionSnapshot,
+  ): StreamableHttpServerTransport | null {
     const limiter = this.limiter;
     if (!limiter.tryAcquire()) {
       reject(
@@ -553,11 +591,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
       );
       return null;
     }
-    const session = new StreamableHttpServerTransport(
-      `${this.#peers?.sessionIdPrefix ?? ''}${randomUUID()}`,
-      this,
-      principal,
-    );
+    const session = new StreamableHttpServerTransport(sid, this, principal, restored);
     this.#sessions.set(session.sessionId, session);
     try {
       const out = this.#onsession(session);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/types.js';
 import { ErlmcpError } from '../core/errors.js';
+import type { SessionSnapshot } from '../mcp/handover.js';
 import {
   classify,
   ErrorCode,
@@ -103,13 +104,21 @@ export class StreamableHttpServerTransport implements Transport, SseStreamOwner 
   #early: [unknown, MessageExtra][] | null = null;
   /** Who opened the session (auth on); every later request must be the same principal. */
   readonly principal: Principal | undefined;
+  /** Another process may continue the session under its id (see src/mcp/handover.ts). */
+  readonly resumable = true;
+  /** Set when this session continues one another process served. */
+  readonly restored: SessionSnapshot | undefined;
   /** Set by {@link notificationDropped} while a notification POST is being delivered. */
   #dropped: DroppedNotification | undefined;
 
-  /** @internal Created by the listener; `principal` is who opened it (when auth is on). */
-  constructor(sessionId: string, host: SessionHost, principal?: Principal) {
+  /**
+   * @internal Created by the listener; `principal` is who opened it (when auth is on),
+   * `restored` the snapshot of a session continued from another process.
+   */
+  constructor(sessionId: string, host: SessionHost, principal?: Principal, restored?: SessionSnapshot) {
     this.sessionId = sessionId;
     this.principal = principal;
+    this.restored = restored;
     this.#host = host;
     this.lastActive = Date.now();
     // Built once per session: every answer reuses them.

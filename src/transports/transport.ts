@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/types.js';
 import { ErlmcpError } from '../core/errors.js';
+import type { SessionSnapshot } from '../mcp/handover.js';
 import type { JsonRpcMessage, RequestId } from '../mcp/jsonrpc.js';
 
 /** Per-message information a transport hands up with an inbound message. */
@@ -116,6 +117,14 @@ export interface Transport {
    * connections land on several worker threads still has one bucket.
    */
   readonly clientKey?: string;
+  /**
+   * True when the session can be reached again under its id by another process after this one
+   * is gone (Streamable HTTP 2025 sessions): the server then keeps a snapshot of it with its
+   * `handover` (src/mcp/handover.ts). A connection-bound transport (WebSocket, stdio) leaves it unset.
+   */
+  readonly resumable?: boolean;
+  /** A session continued from another process: the server starts it initialized as it was there. */
+  readonly restored?: SessionSnapshot;
   /** Called by the protocol layer after initialize (or a 2026 `server/discover`), with the version in use. */
   setProtocolVersion?: (version: string) => void;
   /**

@@ -79,6 +79,23 @@ export class SessionRelay implements SessionPeers {
     return index;
   }
 
+  /**
+   * The worker that continues session `sid` (a session another process served, see
+   * SessionPeers.home): the one its id names, wrapped to this pool's size; undefined for this one.
+   */
+  home(sid: string): number | undefined {
+    const dot = sid.indexOf('.');
+    const named = sid.charCodeAt(0) === 0x77 /* w */ && dot > 1 ? Number(sid.slice(1, dot)) : Number.NaN;
+    let index = Number.isInteger(named) && named >= 0 ? named % this.#mesh.size : 0;
+    if (!Number.isInteger(named)) {
+      // Not an id of ours: any fixed choice works, so spread them by a cheap hash.
+      let h = 0;
+      for (let i = 0; i < sid.length; i++) h = (h * 31 + sid.charCodeAt(i)) >>> 0;
+      index = h % this.#mesh.size;
+    }
+    return index === this.#mesh.index ? undefined : index;
+  }
+
   forward(owner: number, request: ForwardedRequest, res: ServerResponse): void {
     const id = request.id ?? null;
     if (!this.#mesh.isUp(owner)) {

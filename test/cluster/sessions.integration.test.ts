@@ -159,27 +159,27 @@ describe('2025 sessions across the nodes of a cluster', { timeout: 90_000 }, () 
     expect(homes.size).toBeGreaterThan(1);
   });
 
-  it('a session whose node left the cluster is 404 on the others (the client initializes again)', async () => {
+  it('2026 multi round-trip: the retry lands on another node, which opens the requestState the first sealed', async () => {
     await cluster();
-    const { transport } = await client([nodes[0] as ServedPool]);
-    expect(transport.sessionId?.startsWith('a~')).toBe(true);
-    expect(await (nodes[0] as ServedPool).stop()).toBe(0);
-    // (Until c's next heartbeat it still lists a: a request then gets 503 node_unreachable.)
-    const until = Date.now() + 5_000;
-    while ((await listed(nodes[2] as ServedPool)).includes('a') && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const res = await fetch((nodes[2] as ServedPool).url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-session-id': transport.sessionId as string,
-        'mcp-protocol-version': '2025-11-25',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} }),
+    let sampled = 0;
+    const c = new McpClient({ name: 'mrtr', version: '1' }, { versionNegotiation: { pin: '2026-07-28' } });
+    c.onSampling(async (params) => {
+      sampled++;
+      const q = ((params.messages[0] as { content: { text: string } }).content as { text: string }).text;
+      return { role: 'assistant', model: 'test', content: { type: 'text', text: `answer to ${q}` } };
     });
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as { id: number }).id).toBe(7);
+    const rotation = rotating(nodes);
+    await c.connect(
+      new StreamableHttpClientTransport(new URL((nodes[0] as ServedPool).url), { fetch: rotation.fetch }),
+    );
+    clients.push(c);
+    for (let i = 0; i < 6; i++) {
+      const r = await c.callTool({ name: 'ask_llm', arguments: { question: `q${i}` } });
+      expect(r.isError).not.toBe(true);
+      expect(text(r)).toBe(`answer to q${i}`);
+    }
+    expect(sampled).toBe(6);
+    // Each call took two requests, each to the next node: every retry went to another node.
+    expect(rotation.sent.every((n) => n >= 4)).toBe(true);
   });
 });
