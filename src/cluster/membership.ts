@@ -274,8 +274,15 @@ export class Membership extends EventEmitter<MembershipEvents> {
       }
       if (!n.self) known.add(n.id);
     }
+    // A node kept by the grace stays in the view as last seen: requests for its sessions are
+    // still sent to it (not moved while it may only be re-announcing itself), and the leader
+    // does not change because Redis lost the keys.
+    const kept = grace ? this.#nodes.filter((n) => !now.has(n.id) && known.has(n.id)) : [];
     this.#known = known;
-    this.#nodes = nodes;
+    this.#nodes =
+      kept.length === 0
+        ? nodes
+        : [...nodes, ...kept].sort((x, y) => x.started_at - y.started_at || (x.id < y.id ? -1 : 1));
   }
 }
 

@@ -5,8 +5,9 @@
  *
  * - The owner writes the snapshot when it changes (initialize, log level, subscriptions) and
  *   keeps the hash alive (a TTL of twice the session idle timeout, renewed in one pipeline per
- *   third of it); a renewal that finds the hash gone (Redis restarted empty) writes it again,
- *   and so does the first renewal after a write that failed while Redis was away.
+ *   sixth of it, and at once whenever the link comes back); a renewal that finds the hash gone
+ *   (Redis restarted empty) writes it again, and so does a renewal after a write that failed
+ *   while Redis was away.
  * - A node that gets a request for a session nobody it knows holds claims it ({@link claim}):
  *   atomically, in Redis, the hash's owner becomes this node unless the owner named there is
  *   alive by its heartbeat key (`<prefix>:node:<id>`, src/cluster/membership.ts), in which
@@ -64,7 +65,8 @@ export class ClusterSessionStore implements SessionHandover {
   /** Held sessions whose last write did not reach Redis. */
   readonly #unsaved = new Set<string>();
   readonly #timer: NodeJS.Timeout;
-  readonly #onUp = () => this.#flush();
+  /** Redis is back (maybe restarted empty): renew now, writing again what it lost or missed. */
+  readonly #onUp = () => void this.#renew();
   #renewing = false;
   /** Snapshot writes that failed (Redis away), since start. */
   failedWrites = 0;
@@ -163,7 +165,7 @@ export class ClusterSessionStore implements SessionHandover {
       );
   }
 
-  /** Redis is back: write what it missed. */
+  /** Writes what Redis missed while it was away. */
   #flush(): void {
     for (const id of [...this.#unsaved]) {
       const s = this.#held.get(id);

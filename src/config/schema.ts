@@ -339,7 +339,7 @@ export const SCHEMA: ConfigSchema = {
         form: '"random" or a secret of at least 32 characters',
         test: (v) => v === 'random' || v.length >= 32,
       },
-      doc: 'Secret the key sealing MCP 2026-07-28 requestState (AES-256-GCM) is derived from. Give every process of a deployment the same one so any can open state another sealed; "random": a new key per process.',
+      doc: 'Secret the key sealing MCP 2026-07-28 requestState (AES-256-GCM) is derived from. Give every process of a deployment the same one so any can open state another sealed; "random": a new key per process (one for all workers of `erlmcp serve`; in a cluster, one shared through Redis).',
     },
     requestStateTtlMs: ms(
       1,
