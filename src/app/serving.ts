@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { Authenticator } from '../auth/authenticator.js';
+import { ClusterBuckets } from '../cluster/buckets/agent.js';
 import { clusterView } from '../cluster/current.js';
 import { startClusterEventBus } from '../cluster/events.js';
 import { ClusterSessionPeers, NODE_SEPARATOR } from '../cluster/session-peers.js';
@@ -94,6 +95,33 @@ async function serverEvents(
   return { ...meshEventBus(pool), close: async () => {} };
 }
 
+/**
+ * In a cluster, authenticated principals' buckets are split over the nodes (src/cluster/buckets):
+ * every thread takes part, counting its own principals' demand.
+ */
+async function clusterBuckets(
+  config: ErlmcpConfig,
+  log: Logger,
+  gate: Gate,
+  pool: CurrentWorker | undefined,
+): Promise<ClusterBuckets | undefined> {
+  const c = config.cluster;
+  if (c.redis === 'none' || config.auth.resource === 'none') return undefined;
+  const buckets = new ClusterBuckets({
+    gate,
+    redis: c.redis,
+    keyPrefix: c.keyPrefix,
+    nodeId: c.nodeId,
+    worker: pool?.index ?? 0,
+    intervalMs: c.bucketShareMs,
+    reportTtlMs: c.deadAfterMs,
+    view: clusterView,
+    logger: log.child({ buckets: c.keyPrefix }),
+  });
+  await buckets.start();
+  return buckets;
+}
+
 /** Builds and starts one thread's server; throws before anything listens when the module fails. */
 export async function startServing(o: ServingOptions): Promise<Serving> {
   const { rt, log, gate } = o;
@@ -131,9 +159,11 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   }
   const events = await serverEvents(o.config, log, pool);
   if (events) serverOptions.events = events;
+  const buckets = await clusterBuckets(o.config, log, gate, pool);
   // Nothing may keep the bus's Redis connections open when the server fails to start.
   const failed = async (err: unknown): Promise<never> => {
     await events?.close();
+    await buckets?.close();
     throw err;
   };
   const factory =
@@ -190,7 +220,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   const release = () => {
     released ??= Promise.resolve(built.stop?.()).then(() => {
       clusterPeers?.close();
-      return events?.close();
+      return Promise.all([events?.close(), buckets?.close()]).then(() => undefined);
     });
     return released;
   };
