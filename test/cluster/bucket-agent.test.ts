@@ -1,4 +1,5 @@
-// The bucket agent (src/cluster/buckets/agent.ts) of two nodes in one process, each with its own
+// The gate's hook (meters and shares), and the bucket agent (src/cluster/buckets/agent.ts) of
+// two nodes in one process, each with its own
 // Gate, against a real private Redis, ticked by hand: epochs advance only once both have
 // acknowledged, a principal's share follows its demand in two epochs and lands in the native
 // bucket (capacity probed exactly: retryAfterMs refuses n above it), Redis killed keeps the last
@@ -48,6 +49,35 @@ function capacityOf(gate: Gate, ticket: GateTicket): number {
 const agents: ClusterBuckets[] = [];
 afterEach(async () => {
   await Promise.all(agents.splice(0).map((a) => a.close()));
+});
+
+describe("the gate's hook for shares", () => {
+  it('meters clustered principals per thread and applies shares to the ones it holds', () => {
+    const gate = new Gate({ bucket: { capacity: 20, refillPerSec: 20 } });
+    gate.setPrincipalShares(() => ({ capacity: 5, refillPerSec: 5 }));
+    const one = gate.acquirePrincipal('p', true).ticket;
+    const two = gate.acquirePrincipal('p', true).ticket;
+    expect(two.meter).toBe(one.meter);
+    expect(one.meter).toEqual({ demand: 0, holders: 2 });
+    expect(capacityOf(gate, one)).toBe(5);
+    (one.meter as { demand: number }).demand += 3;
+    expect(gate.takeDemand()).toEqual(new Map([['p', 3]]));
+    expect(gate.takeDemand()).toEqual(new Map());
+    // Applied at once to what this thread holds; undefined: back to the whole bucket.
+    gate.setPrincipalShares(() => ({ capacity: 7, refillPerSec: 7 }));
+    expect(capacityOf(gate, one)).toBe(7);
+    gate.setPrincipalShares(undefined);
+    expect(capacityOf(gate, one)).toBe(20);
+    // Not clustered (an address-keyed channel): no meter, the whole bucket.
+    const anon = gate.acquirePrincipal('client:1:127.0.0.1').ticket;
+    expect(anon.meter).toBeUndefined();
+    // Released by both holders: the demand counted before goes out once, then the meter goes.
+    (one.meter as { demand: number }).demand += 2;
+    expect(gate.releasePrincipal('p')).toBe(false);
+    expect(gate.releasePrincipal('p')).toBe(true);
+    expect(gate.takeDemand()).toEqual(new Map([['p', 2]]));
+    expect(gate.acquirePrincipal('p', true).ticket.meter).not.toBe(one.meter);
+  });
 });
 
 describe('the cluster bucket agent', { timeout: 60_000 }, () => {

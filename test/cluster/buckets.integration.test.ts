@@ -105,7 +105,8 @@ describe('cluster-wide token buckets', { timeout: 120_000 }, () => {
       expect(spread.admitted).toBeLessThanOrEqual(CAPACITY + Math.ceil((RATE * spread.elapsedMs) / 1000) + 3);
       // ... and not much less: the shares follow the demand, so no node sits on an unused share.
       expect(spread.admitted).toBeGreaterThanOrEqual((RATE * spread.elapsedMs) / 1000 / 2);
-      expect(spread.limited).toBeGreaterThan(spread.admitted);
+      // The demand was above the rate (else the bound says nothing).
+      expect(spread.limited).toBeGreaterThan(0);
       expect(spread.perNode.every((n) => n > 0)).toBe(true);
 
       // Skewed: everything to a; a's share becomes the whole less the others' floor of 1.
