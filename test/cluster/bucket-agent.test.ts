@@ -1,8 +1,9 @@
 // The gate's hook (meters and shares), and the bucket agent (src/cluster/buckets/agent.ts) of
 // two nodes in one process, each with its own Gate, against a real private Redis, ticked by
-// hand: epochs advance only once both have acknowledged, a principal's share follows its demand in two epochs and lands in the native
-// bucket (capacity probed exactly: retryAfterMs refuses n above it), Redis killed keeps the last
-// shares, and a Redis restarted empty gets the leader's last allocation back.
+// hand: epochs advance only once both have acknowledged, a principal's share follows its demand
+// in two epochs and lands in the native bucket (capacity probed exactly: retryAfterMs refuses n
+// above it), Redis killed keeps the last shares, and a Redis restarted empty gets the leader's
+// last allocation back.
 import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterBuckets } from '../../src/cluster/buckets/agent.js';
