@@ -114,7 +114,8 @@ async function clusterBuckets(
     nodeId: c.nodeId,
     worker: pool?.index ?? 0,
     intervalMs: c.bucketShareMs,
-    reportTtlMs: c.deadAfterMs,
+    // A report must outlive the interval it covers, or the leader would find it missing.
+    reportTtlMs: Math.max(c.deadAfterMs, 3 * c.bucketShareMs),
     view: clusterView,
     logger: log.child({ buckets: c.keyPrefix }),
   });
