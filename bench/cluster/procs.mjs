@@ -67,28 +67,23 @@ export async function listed(port) {
   }
 }
 
+const answers = (port) =>
+  fetch(`http://127.0.0.1:${port}/health`).then(
+    (r) => r.status < 500,
+    () => false,
+  );
+
 /**
  * Starts node `id` (`--workers 1` unless given) on `port`; resolves with the child once its
- * /health lists it. `env` adds ERLMCP_* settings.
+ * /health lists it. `env` adds ERLMCP_* settings. Without `redis`: a node alone (no --cluster),
+ * resolved once its /health answers.
  */
 export async function startNode({ id, port, redis, workers = 1, env = {} }) {
+  const cluster = redis === undefined ? [] : ['--cluster', redis, '--node-id', id];
   const child = track(
     spawn(
       process.execPath,
-      [
-        CLI,
-        'serve',
-        '--port',
-        String(port),
-        '--workers',
-        String(workers),
-        '--cluster',
-        redis,
-        '--node-id',
-        id,
-        '--log-level',
-        'warn',
-      ],
+      [CLI, 'serve', '--port', String(port), '--workers', String(workers), ...cluster, '--log-level', 'warn'],
       {
         stdio: ['ignore', 'ignore', 'inherit'],
         env: { ...process.env, ERLMCP_BUCKET_CAPACITY: '1000000', ERLMCP_BUCKET_REFILL_PER_SEC: '10000000', ...env },
@@ -97,7 +92,7 @@ export async function startNode({ id, port, redis, workers = 1, env = {} }) {
   );
   const until = Date.now() + 30_000;
   while (Date.now() < until) {
-    if ((await listed(port)).includes(id)) return child;
+    if (redis === undefined ? await answers(port) : (await listed(port)).includes(id)) return child;
     await sleep(50);
   }
   throw new Error(`node ${id} did not join within 30 s`);

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { Authenticator } from '../auth/authenticator.js';
+import { ClusterBuckets } from '../cluster/buckets/agent.js';
 import { clusterView } from '../cluster/current.js';
 import { startClusterEventBus } from '../cluster/events.js';
 import { RedisLink } from '../cluster/redis.js';
@@ -125,6 +126,34 @@ async function sessionStore(
   };
 }
 
+/**
+ * In a cluster, authenticated principals' buckets are split over the nodes (src/cluster/buckets):
+ * every thread takes part, counting its own principals' demand.
+ */
+async function clusterBuckets(
+  config: ErlmcpConfig,
+  log: Logger,
+  gate: Gate,
+  pool: CurrentWorker | undefined,
+): Promise<ClusterBuckets | undefined> {
+  const c = config.cluster;
+  if (c.redis === 'none' || config.auth.resource === 'none') return undefined;
+  const buckets = new ClusterBuckets({
+    gate,
+    redis: c.redis,
+    keyPrefix: c.keyPrefix,
+    nodeId: c.nodeId,
+    worker: pool?.index ?? 0,
+    intervalMs: c.bucketShareMs,
+    // A report must outlive the interval it covers, or the leader would find it missing.
+    reportTtlMs: Math.max(c.deadAfterMs, 3 * c.bucketShareMs),
+    view: clusterView,
+    logger: log.child({ buckets: c.keyPrefix }),
+  });
+  await buckets.start();
+  return buckets;
+}
+
 /** Builds and starts one thread's server; throws before anything listens when the module fails. */
 export async function startServing(o: ServingOptions): Promise<Serving> {
   const { rt, log, gate } = o;
@@ -165,9 +194,10 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   // In a cluster, 2025 sessions outlive their node: their snapshots are kept in Redis.
   const sessions = await sessionStore(o.config, log);
   if (sessions) serverOptions.handover = sessions.store;
+  const buckets = await clusterBuckets(o.config, log, gate, pool);
   // Nothing may keep the bus's Redis connections open when the server fails to start.
   const failed = async (err: unknown): Promise<never> => {
-    await Promise.all([events?.close(), sessions?.close()]);
+    await Promise.all([events?.close(), sessions?.close(), buckets?.close()]);
     throw err;
   };
   const factory =
@@ -225,7 +255,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   const release = () => {
     released ??= Promise.resolve(built.stop?.()).then(() => {
       clusterPeers?.close();
-      return Promise.all([events?.close(), sessions?.close()]).then(() => {});
+      return Promise.all([events?.close(), sessions?.close(), buckets?.close()]).then(() => undefined);
     });
     return released;
   };

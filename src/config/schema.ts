@@ -536,6 +536,11 @@ export const SCHEMA: ConfigSchema = {
       doc: 'Prefix of every Redis key and channel of the cluster, so several clusters can share one Redis.',
       rule: { form: '1-64 of A-Z a-z 0-9 _ - . :', test: (v) => /^[A-Za-z0-9_.:-]{1,64}$/.test(v) },
     },
+    bucketShareMs: ms(
+      10,
+      250,
+      "Ms between rebalancings of an authenticated principal's token bucket over the nodes: each node admits from its own share, resized in proportion to where the principal's demand is (docs/cluster.md, Rate limits across nodes).",
+    ),
   },
 };
 

@@ -269,6 +269,8 @@ export interface ClusterConfig {
   readonly deadAfterMs: number;
   /** Prefix of every Redis key and channel, so clusters can share one Redis. Default "erlmcp". */
   readonly keyPrefix: string;
+  /** Ms between rebalancings of principals' bucket shares over the nodes. Default 250. */
+  readonly bucketShareMs: number;
 }
 
 /** The fully resolved configuration: every key present. */

@@ -43,7 +43,21 @@ export interface GateOptions {
 export interface GateTicket {
   readonly handle: number;
   readonly shard: number;
+  /** A clustered principal's demand counter in this thread (see {@link Gate.acquirePrincipal}). */
+  readonly meter?: PrincipalMeter;
 }
+
+/**
+ * What a thread counts of one clustered principal: the messages that asked its bucket for a
+ * token (admitted or not) since the cluster last read it, and this thread's holds of its ticket.
+ */
+export interface PrincipalMeter {
+  demand: number;
+  holders: number;
+}
+
+/** A principal's share of its bucket on this node (src/cluster/buckets), given its whole bucket. */
+export type PrincipalShare = (key: string, whole: Required<BucketOptions>) => Required<BucketOptions>;
 
 const REASONS: Record<number, [code: number, reason: string, message: string]> = {
   [AdmitCode.RATE_LIMITED]: [ErrorCode.RATE_LIMITED, 'rate_limited', 'Rate limit exceeded for this session'],
@@ -119,7 +133,11 @@ export class Gate {
   readonly timings: OperationTimings;
   readonly #breakerOpenMs: number;
   readonly #overloadRetryMs: number;
-  readonly #principalBuckets: Readonly<Record<string, BucketOptions>>;
+  readonly #principalBuckets: Readonly<Record<string, Required<BucketOptions>>>;
+  readonly #base: Required<BucketOptions>;
+  /** Clustered principals this thread holds or has uncounted demand of. */
+  readonly #meters = new Map<string, PrincipalMeter>();
+  #share: PrincipalShare | undefined;
   /** The flood rule every session of this gate is judged by. */
   readonly flood: FloodRule;
   #dropped = 0;
@@ -134,9 +152,10 @@ export class Gate {
     const shards = options.shards ?? 64;
     // What an override leaves out comes from the server's bucket, not from the native defaults.
     const base = { capacity: 1_000, refillPerSec: 10_000, ...options.bucket };
+    this.#base = base;
     this.#breakerOpenMs = options.breaker?.openMs ?? 30_000;
     this.#overloadRetryMs = options.overloadRetryMs ?? 100;
-    const overrides: Record<string, BucketOptions> = {};
+    const overrides: Record<string, Required<BucketOptions>> = {};
     for (const [key, bucket] of Object.entries(options.principalBuckets ?? {})) {
       if (key === '') throw new ErlmcpError('ERR_INVALID_ARG', 'principalBuckets: a principal key is empty');
       overrides[key] = { ...base, ...bucket };
@@ -275,17 +294,68 @@ export class Gate {
    * that created it. Pair every call with {@link releasePrincipal}; the ticket goes when the
    * last holder releases it. The holder count lives in the native registry (entry
    * `principal:<key>`), so with {@link Gate.open} all workers share one ticket and one count.
+   * `clustered`: the principal is the same client on every node of a cluster (authenticated):
+   * its bucket is this node's share (see {@link setPrincipalShares}) and its ticket carries
+   * this thread's {@link PrincipalMeter}.
    */
-  acquirePrincipal(key: string): { ticket: GateTicket; first: boolean } {
+  acquirePrincipal(key: string, clustered = false): { ticket: GateTicket; first: boolean } {
     const id = `principal:${key}`;
     const { handle, first } = this.registry.acquire(id);
+    const share = clustered ? this.#share : undefined;
     if (first) {
       // Only the first holder sets the bucket up, so later holders never reset its tokens.
       this.#fresh(handle);
-      const bucket = Object.hasOwn(this.#principalBuckets, key) ? this.#principalBuckets[key] : undefined;
-      if (bucket !== undefined) this.buckets.setOverride(handle, bucket);
+      const whole = this.principalBucket(key);
+      if (share !== undefined) this.buckets.setOverride(handle, share(key, whole));
+      else if (whole !== this.#base) this.buckets.setOverride(handle, whole);
     }
-    return { ticket: { handle, shard: this.registry.shardOf(id) }, first };
+    let meter: PrincipalMeter | undefined;
+    if (clustered) {
+      meter = this.#meters.get(key);
+      if (meter === undefined) {
+        meter = { demand: 0, holders: 0 };
+        this.#meters.set(key, meter);
+      }
+      meter.holders++;
+    }
+    return { ticket: { handle, shard: this.registry.shardOf(id), meter }, first };
+  }
+
+  /** `key`'s whole bucket: its own (`principalBuckets`) or the gate's. */
+  principalBucket(key: string): Required<BucketOptions> {
+    return (Object.hasOwn(this.#principalBuckets, key) ? this.#principalBuckets[key] : undefined) ?? this.#base;
+  }
+
+  /**
+   * Clustered principals' demand in this thread since the last call (what their meters counted,
+   * then zeroed), by key; principals without demand are left out, and the meters of those no
+   * longer held here are dropped.
+   */
+  takeDemand(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [key, m] of this.#meters) {
+      if (m.demand > 0) out.set(key, m.demand);
+      m.demand = 0;
+      if (m.holders === 0) this.#meters.delete(key);
+    }
+    return out;
+  }
+
+  /**
+   * Makes clustered principals' buckets their node's share (`share`): applied now to those this
+   * thread holds, and to the others when their first session or channel opens. Only the holding
+   * thread touches a bucket: its hold keeps the handle from being reused meanwhile. The native
+   * bucket keeps its tokens (capped at the new capacity), so a change never creates tokens.
+   */
+  setPrincipalShares(share: PrincipalShare | undefined): void {
+    this.#share = share;
+    for (const [key, m] of this.#meters) {
+      if (m.holders === 0) continue;
+      const handle = this.registry.lookup(`principal:${key}`);
+      if (handle === undefined) continue;
+      const whole = this.principalBucket(key);
+      this.buckets.setOverride(handle, share ? share(key, whole) : whole);
+    }
   }
 
   /** How many sessions and channels hold `key`'s ticket now, in every worker (0 when none). */
@@ -299,6 +369,8 @@ export class Gate {
    * else (in another worker), so the bucket is reset when the handle is next allocated instead.
    */
   releasePrincipal(key: string): boolean {
+    const m = this.#meters.get(key);
+    if (m !== undefined && m.holders > 0) m.holders--;
     return this.registry.release(`principal:${key}`);
   }
 

@@ -129,7 +129,9 @@ export class ServerSession extends Peer<ServerContext> {
       // Every session of a principal shares its ticket (bucket, shard): the limit is the
       // principal's, not the connection's. Queued items name their session, so one shard
       // destination serves them all.
-      this.ticket = gate.acquirePrincipal(this.#principalKey).ticket;
+      // Only an authenticated principal is the same client on every node: its bucket is split
+      // over the cluster's nodes (src/cluster/buckets); an address-keyed channel's stays local.
+      this.ticket = gate.acquirePrincipal(this.#principalKey, transport.principal !== undefined).ticket;
       // Counted per ShardSet (per thread), not by the gate's process-wide `first`: another
       // worker's session of this principal may hold the ticket already.
       this.#shards?.attachShared(this.ticket.handle, deliverQueued);
@@ -263,6 +265,8 @@ export class ServerSession extends Peer<ServerContext> {
     }
     // In shard mode the shard set makes the one Router.admit call (see enqueue).
     if (this.#shards) return undefined;
+    const meter = this.ticket.meter;
+    if (meter !== undefined) meter.demand++;
     const verdict = this.#gate.router.admit(this.ticket.handle);
     return verdict === 0 ? undefined : this.#gate.rejection(verdict, this.ticket.handle);
   }
@@ -270,6 +274,8 @@ export class ServerSession extends Peer<ServerContext> {
   protected override enqueue(request: JsonRpcRequest, extra: MessageExtra | undefined): boolean {
     const shards = this.#shards;
     if (!shards) return false;
+    const meter = this.ticket.meter;
+    if (meter !== undefined) meter.demand++;
     const verdict = shards.submit(this.ticket.handle, { session: this, request, extra } satisfies QueuedRequest);
     if (verdict === AdmitCode.OK) {
       this.#queued.set(request.id, false);
@@ -341,6 +347,8 @@ export class ServerSession extends Peer<ServerContext> {
    */
   protected override admitNotification(_n: JsonRpcNotification): boolean {
     const gate = this.#gate;
+    const meter = this.ticket.meter;
+    if (meter !== undefined) meter.demand++;
     if (gate.admitNotification(this.ticket.handle)) return true;
     this.#drops ??= gate.notificationDrops(this.ticket);
     const drops = this.#drops;

@@ -105,6 +105,7 @@ describe('DEFAULT_CONFIG', () => {
         heartbeatMs: 400,
         deadAfterMs: 1200,
         keyPrefix: 'erlmcp',
+        bucketShareMs: 250,
       },
     });
   });
