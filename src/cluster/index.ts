@@ -9,6 +9,7 @@ import type { Logger } from '../ops/logger.js';
 import { setClusterSource } from './current.js';
 import { type ClusterView, Membership, type NodeLoad } from './membership.js';
 import { RedisLink } from './redis.js';
+import { TaskLeaseSweeper } from './tasks/lease.js';
 
 export type { ClusterNode, ClusterView, NodeLoad, NodeRecord } from './membership.js';
 
@@ -27,6 +28,8 @@ export interface Cluster {
   readonly advertise: string;
   readonly membership: Membership;
   readonly link: RedisLink;
+  /** Fails the tasks of runners whose lease expired, while this node leads (src/cluster/tasks/lease.ts). */
+  readonly tasks: TaskLeaseSweeper;
   view(): ClusterView;
   /** Leaves the cluster (the others see it at their next beat) and closes the Redis link. */
   stop(): Promise<void>;
@@ -63,14 +66,23 @@ export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
   }
   const view = () => membership.view();
   setClusterSource(view);
+  const tasks = new TaskLeaseSweeper({
+    link,
+    membership,
+    keyPrefix: c.keyPrefix,
+    deadAfterMs: c.deadAfterMs,
+    logger: log,
+  });
   log.info({ redis: redactUrl(c.redis), advertise, nodes: membership.nodeIds().length }, 'cluster: joined');
   return {
     nodeId,
     advertise,
     membership,
     link,
+    tasks,
     view,
     async stop() {
+      await tasks.stop();
       await membership.stop();
       await link.close();
       setClusterSource(undefined);
