@@ -6,6 +6,7 @@
 // run one worker; the cluster node is a cluster of one on a private Redis (no persistence).
 //
 //   node bench/cluster/tasks.mjs [--tasks 3000] [--concurrency 16] [--phases 4]
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { processCpuUs } from '../cores/servers.mjs';
 import { cleanup, freePort, startNode, startRedis, startSingle, writeResult } from './procs.mjs';
@@ -28,6 +29,13 @@ const [pc, ps] = [await freePort(), await freePort()];
 const clusterNode = await startNode({ id: 'a', port: pc, redis });
 const single = await startSingle({ port: ps });
 const pids = { cluster: clusterNode.pid, single: single.pid };
+// Redis' own CPU is part of what a task costs the cluster.
+const redisPid = Number(
+  /process_id:(\d+)/.exec(
+    spawnSync('redis-cli', ['-u', redis, 'info', 'server'], { encoding: 'utf8' }).stdout ?? '',
+  )?.[1],
+);
+const redisCpu = () => (redisPid > 0 ? processCpuUs(redisPid) : 0);
 const ports = { cluster: pc, single: ps };
 const agents = {
   [pc]: new http.Agent({ keepAlive: true, maxSockets: C }),
@@ -79,6 +87,7 @@ async function phase(kind) {
   const lat = [];
   let next = 0;
   const c0 = processCpuUs(pids[kind]);
+  const r0 = redisCpu();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: C }, async () => {
@@ -91,17 +100,23 @@ async function phase(kind) {
   const ms = performance.now() - t0;
   // The tasks' own runs (two more writes each) finish a moment after their creation: counted in.
   await new Promise((r) => setTimeout(r, 200));
-  return { perSec: (N * 1000) / ms, lat, cpuUs: (processCpuUs(pids[kind]) - c0) / N };
+  return {
+    perSec: (N * 1000) / ms,
+    lat,
+    cpuUs: (processCpuUs(pids[kind]) - c0) / N,
+    redisCpuUs: kind === 'cluster' ? (redisCpu() - r0) / N : 0,
+  };
 }
 
 for (const kind of ['cluster', 'single']) await phase(kind); // warm-up
-const acc = { cluster: { rates: [], lat: [], cpu: 0 }, single: { rates: [], lat: [], cpu: 0 } };
+const acc = { cluster: { rates: [], lat: [], cpu: 0, redis: 0 }, single: { rates: [], lat: [], cpu: 0, redis: 0 } };
 for (let p = 0; p < PHASES; p++) {
   for (const kind of p % 2 ? ['single', 'cluster'] : ['cluster', 'single']) {
     const r = await phase(kind);
     acc[kind].rates.push(r.perSec);
     acc[kind].lat.push(...r.lat);
     acc[kind].cpu += r.cpuUs / PHASES;
+    acc[kind].redis += r.redisCpuUs / PHASES;
   }
 }
 const pct = (arr, q) => [...arr].sort((x, y) => x - y)[Math.floor(arr.length * q)];
@@ -111,17 +126,20 @@ const row = (k) => ({
   createP50Us: Math.round(pct(acc[k].lat, 0.5)),
   createP99Us: Math.round(pct(acc[k].lat, 0.99)),
   serverCpuUsPerTask: Math.round(acc[k].cpu),
+  redisCpuUsPerTask: Math.round(acc[k].redis),
 });
 const out = { cluster: row('cluster'), single: row('single') };
 console.log(
   `Node ${process.versions.node}, ${N} tasks per phase, ${C} in flight, ${PHASES} alternating phases (median phase shown)`,
 );
-console.log('| store | tasks/s | create p50 µs | create p99 µs | node CPU µs/task |\n|---|---:|---:|---:|---:|');
 console.log(
-  `| Redis (cluster node) | ${out.cluster.tasksPerSec} | ${out.cluster.createP50Us} | ${out.cluster.createP99Us} | ${out.cluster.serverCpuUsPerTask} |`,
+  '| store | tasks/s | create p50 µs | create p99 µs | node CPU µs/task | Redis CPU µs/task |\n|---|---:|---:|---:|---:|---:|',
 );
 console.log(
-  `| memory (single node) | ${out.single.tasksPerSec} | ${out.single.createP50Us} | ${out.single.createP99Us} | ${out.single.serverCpuUsPerTask} |`,
+  `| Redis (cluster node) | ${out.cluster.tasksPerSec} | ${out.cluster.createP50Us} | ${out.cluster.createP99Us} | ${out.cluster.serverCpuUsPerTask} | ${out.cluster.redisCpuUsPerTask} |`,
+);
+console.log(
+  `| memory (single node) | ${out.single.tasksPerSec} | ${out.single.createP50Us} | ${out.single.createP99Us} | ${out.single.serverCpuUsPerTask} | - |`,
 );
 console.log(`cluster / single: ${(out.cluster.tasksPerSec / out.single.tasksPerSec).toFixed(2)}x tasks per second`);
 console.log(`wrote ${writeResult('cluster-tasks', { tasks: N, concurrency: C, phases: PHASES, ...out })}`);

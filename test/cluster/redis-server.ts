@@ -18,6 +18,10 @@ export interface PrivateRedis {
   readonly url: string;
   /** SIGKILL (a crash: nothing is saved, clients see the socket close). */
   kill(): Promise<void>;
+  /** SIGSTOP: connections stay open, nothing is answered (until resume). */
+  pause(): void;
+  /** SIGCONT after pause: what was sent meanwhile is executed and answered. */
+  resume(): void;
   /** A new redis-server on the same port (after kill): empty, or with what it persisted. */
   restart(): Promise<void>;
 }
@@ -89,6 +93,8 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<P
       c.kill('SIGKILL');
       await gone;
     },
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     restart: start,
   };
 }

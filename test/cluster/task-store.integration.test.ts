@@ -215,6 +215,27 @@ describe('RedisTaskStore', { timeout: 60_000 }, () => {
     expect(sweeper.swept).toBe(300);
   });
 
+  it('a create whose acknowledgement never came is refused, and the record it left is failed', async () => {
+    prefix = `ts${Date.now()}f`;
+    const s = await store();
+    const t = record();
+    redis.pause();
+    try {
+      // Sent, then no answer within the deadline: the client is told no.
+      await expect(s.create(t)).rejects.toMatchObject({
+        code: ErrorCode.GLOBAL_OVERLOADED,
+        data: { reason: 'task_store_unavailable', retryAfterMs: 1000 },
+      });
+    } finally {
+      redis.resume();
+    }
+    // Redis executes it on resuming; nobody runs that task, so the store fails it.
+    await until('the record to be failed', async () => (await s.get(t.taskId))?.status === 'failed');
+    expect((await s.get(t.taskId))?.statusMessage).toBe(
+      'the task could not be started: the task store did not acknowledge it',
+    );
+  });
+
   it('refuses at once with -32012 task_store_unavailable while Redis is away, and works again after', async () => {
     prefix = `ts${Date.now()}e`;
     const s = await store();
@@ -242,8 +263,13 @@ describe('RedisTaskStore', { timeout: 60_000 }, () => {
       ),
     );
     expect((await s.get(again.taskId))?.status).toBe('working');
-    // The subscription came back too.
-    await s.update(again.taskId, { statusMessage: 'after', lastUpdatedAt: 'z' });
-    await until('the change after the restart', () => heard.includes(again.taskId));
+    // The subscription comes back too (by itself, maybe a moment after the command link:
+    // a change published before it is lost, pub/sub being at most once).
+    let n = 0;
+    await until('a change heard after the restart', async () => {
+      await s.update(again.taskId, { statusMessage: 'after', lastUpdatedAt: `z${++n}` });
+      await new Promise((r) => setTimeout(r, 50));
+      return heard.includes(again.taskId);
+    });
   });
 });

@@ -56,8 +56,12 @@ async function listed(node: ServedPool): Promise<string[]> {
   return (h.cluster?.nodes ?? []).map((n) => n.id);
 }
 
-async function cluster(redisUrl: string, spec: Array<[string, number]>): Promise<ServedPool[]> {
-  const env = { ERLMCP_CLUSTER_KEY_PREFIX: `t${Date.now()}` };
+async function cluster(
+  redisUrl: string,
+  spec: Array<[string, number]>,
+  prefix = `t${Date.now()}`,
+): Promise<ServedPool[]> {
+  const env = { ERLMCP_CLUSTER_KEY_PREFIX: prefix };
   const nodes: ServedPool[] = [];
   for (const [id, workers] of spec)
     nodes.push(await servePool(workers, ['--cluster', redisUrl, '--node-id', id, '--module', MODULE], env));
@@ -259,6 +263,27 @@ describe('2026 tasks in a cluster (Redis task store)', { timeout: 120_000 }, () 
     for (const [id, t] of accepted)
       if (t.node !== 'a' && t.long) expect((await cb.getTask(id)).status).toBe('cancelled');
     expect(nc.child.exitCode).toBeNull();
+  });
+
+  it("a node restarted under the same id fails its predecessor's unfinished tasks", async () => {
+    // A cluster of one: nobody else is there to sweep, the new incarnation (the leader) does.
+    const prefix = `r${Date.now()}`;
+    const [first] = (await cluster(redis.url, [['solo', 1]], prefix)) as [ServedPool];
+    const c1 = await clientOf(first);
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await startTask(c1, 'long_job', { steps: 1000, stepMs: 200 }));
+    first.child.kill('SIGKILL');
+    const [second] = (await cluster(redis.url, [['solo', 1]], prefix)) as [ServedPool];
+    const c2 = await clientOf(second);
+    for (const id of ids) {
+      await until('the leftover to be failed', async () => (await c2.getTask(id)).status !== 'working');
+      const t = await c2.getTask(id);
+      expect(t.status).toBe('failed');
+      expect(t.statusMessage).toBe(LOST('solo'));
+    }
+    // The new incarnation runs new tasks as usual.
+    const fresh = await startTask(c2, 'long_job', { steps: 2, stepMs: 10 });
+    await until('the new task', async () => (await c2.getTask(fresh)).status === 'completed');
   });
 
   it('Redis killed and restarted under load: creation refused with -32012 meanwhile, no accepted task lost', async () => {
