@@ -182,6 +182,7 @@ describe('2026 tasks in a cluster (Redis task store)', { timeout: 120_000 }, () 
       ['b', 2],
       ['c', 1],
     ]);
+    // a started first: it is the leader too, so the sweep of its tasks falls to the next one (b).
     const [na, , nc] = nodes as [ServedPool, ServedPool, ServedPool];
     const cs = await Promise.all(nodes.map(clientOf));
     const [ca, cb, cc] = cs as [McpClient, McpClient, McpClient];
