@@ -110,3 +110,25 @@ export function writeResult(name, data) {
   fs.writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), ...data }, null, 2)}\n`);
   return path.relative(ROOT, file);
 }
+
+/** Starts a node alone (no cluster, tasks in its memory) on `port`; resolves once /health answers. */
+export async function startSingle({ port, workers = 1, env = {} }) {
+  const child = track(
+    spawn(
+      process.execPath,
+      [CLI, 'serve', '--port', String(port), '--workers', String(workers), '--log-level', 'warn'],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, ERLMCP_BUCKET_CAPACITY: '1000000', ERLMCP_BUCKET_REFILL_PER_SEC: '10000000', ...env },
+      },
+    ),
+  );
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
+    } catch {}
+    await sleep(50);
+  }
+  throw new Error(`the single node did not serve within 30 s`);
+}

@@ -13,6 +13,7 @@ import { startClusterEventBus } from '../cluster/events.js';
 import { RedisLink } from '../cluster/redis.js';
 import { ClusterSessionPeers, NODE_SEPARATOR } from '../cluster/session-peers.js';
 import { ClusterSessionStore } from '../cluster/session-store.js';
+import { type RedisTaskStore, startRedisTaskStore } from '../cluster/tasks/redis-store.js';
 import type { RuntimeOptions } from '../config/runtime.js';
 import type { ErlmcpConfig } from '../config/types.js';
 import { invalidArg } from '../core/errors.js';
@@ -154,6 +155,26 @@ async function clusterBuckets(
   return buckets;
 }
 
+/** In a cluster, the task store of this thread: Redis, shared by every worker of every node. */
+async function clusterTaskStore(
+  config: ErlmcpConfig,
+  log: Logger,
+  pool: CurrentWorker | undefined,
+): Promise<RedisTaskStore | undefined> {
+  const c = config.cluster;
+  if (c.redis === 'none') return undefined;
+  return startRedisTaskStore({
+    redis: c.redis,
+    keyPrefix: c.keyPrefix,
+    logger: log,
+    // Longer than the heartbeat's: a loaded Redis should slow task creation, not refuse it.
+    timeoutMs: Math.max(1_000, c.deadAfterMs),
+    runner: `${c.nodeId}/${pool?.index ?? 0}`,
+    leaseMs: c.deadAfterMs,
+    renewMs: c.heartbeatMs,
+  });
+}
+
 /** Builds and starts one thread's server; throws before anything listens when the module fails. */
 export async function startServing(o: ServingOptions): Promise<Serving> {
   const { rt, log, gate } = o;
@@ -175,7 +196,19 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   const tracer = rt.tracing.enabled ? openTelemetryTracer(rt.tracing.serviceName) : undefined;
   const pool = currentWorker();
   const serverOptions: McpServerOptions = { gate, shards, tracer, ...rt.server };
-  if (pool !== undefined) {
+  // (serverEvents checks the node id first.)
+  const events = await serverEvents(o.config, log, pool);
+  const taskStore = await clusterTaskStore(o.config, log, pool);
+  if (taskStore !== undefined) {
+    // Tasks live in Redis: any node and worker serves tasks/* itself, and every store hears
+    // every change (no mesh publish: listeners would hear it twice). The id still names the
+    // node and worker running it.
+    serverOptions.tasks = {
+      ...rt.server.tasks,
+      store: taskStore,
+      idPrefix: `${nodePrefix(o.config)}${pool === undefined ? '' : `w${pool.index}.`}`,
+    };
+  } else if (pool !== undefined) {
     // Tasks live in this worker's store: their ids name it (task requests landing elsewhere
     // are forwarded here), and their changes reach listen streams on every worker.
     serverOptions.tasks = {
@@ -185,11 +218,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
         for (let i = 0; i < pool.size; i++) if (i !== pool.index) pool.mesh.send(i, 'tasks:updated', { taskId, task });
       },
     };
-  } else if (o.config.cluster.redis !== 'none') {
-    // In a cluster a task's id names its node too: tasks/* landing on another node go there.
-    serverOptions.tasks = { ...rt.server.tasks, idPrefix: nodePrefix(o.config) };
   }
-  const events = await serverEvents(o.config, log, pool);
   if (events) serverOptions.events = events;
   // In a cluster, 2025 sessions outlive their node: their snapshots are kept in Redis.
   const sessions = await sessionStore(o.config, log);
@@ -197,7 +226,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   const buckets = await clusterBuckets(o.config, log, gate, pool);
   // Nothing may keep the bus's Redis connections open when the server fails to start.
   const failed = async (err: unknown): Promise<never> => {
-    await Promise.all([events?.close(), sessions?.close(), buckets?.close()]);
+    await Promise.all([events?.close(), sessions?.close(), buckets?.close(), taskStore?.close()]);
     throw err;
   };
   const factory =
@@ -230,6 +259,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
         })
       : undefined;
   if (clusterPeers) listen = { ...listen, http: { ...(listen.http || {}), peers: clusterPeers } };
+  if (taskStore && listen.http !== false) listen = { ...listen, http: { ...(listen.http || {}), tasksShared: true } };
   // In a pool worker, /health and /metrics report every worker (asked over the mesh).
   const poolWorker = pool;
   if (auth) listen = { ...listen, auth };
@@ -255,7 +285,9 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   const release = () => {
     released ??= Promise.resolve(built.stop?.()).then(() => {
       clusterPeers?.close();
-      return Promise.all([events?.close(), sessions?.close(), buckets?.close()]).then(() => undefined);
+      return Promise.all([events?.close(), sessions?.close(), buckets?.close(), taskStore?.close()]).then(
+        () => undefined,
+      );
     });
     return released;
   };

@@ -11,6 +11,7 @@
 import { eventListeners, type ServerEventBus } from '../mcp/events/bus.js';
 import type { Logger } from '../ops/logger.js';
 import { RedisLink } from './redis.js';
+import { keepSubscribed } from './subscribe.js';
 
 /** Options of {@link startClusterEventBus}. */
 export interface ClusterEventBusOptions {
@@ -45,23 +46,7 @@ export async function startClusterEventBus(o: ClusterEventBusOptions): Promise<C
     if (frame.o !== o.origin) listeners.deliver(frame.e);
   };
   await Promise.all([pub.start(), sub.start()]);
-  // node-redis re-subscribes by itself after a reconnect; a first connect that failed is covered
-  // by subscribing on the (offline-queue-free) client only once it is up.
-  const subscribe = () =>
-    sub
-      .run('subscribe', (c) => c.subscribe(channel, onMessage))
-      .catch((err: Error) => {
-        subscribed = false;
-        log.warn({ err: err.message }, 'cluster: event bus could not subscribe yet; retrying when Redis is back');
-      });
-  let subscribed = false;
-  const ensure = () => {
-    if (subscribed || !sub.up) return;
-    subscribed = true;
-    void subscribe();
-  };
-  sub.on('up', ensure);
-  ensure();
+  keepSubscribed(sub, channel, onMessage, log);
   return {
     publish(event) {
       pub

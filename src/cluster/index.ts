@@ -10,6 +10,7 @@ import { setClusterSource } from './current.js';
 import { type ClusterView, Membership, type NodeLoad } from './membership.js';
 import { RedisLink } from './redis.js';
 import { keepRequestStateKey } from './request-state-key.js';
+import { TaskLeaseSweeper } from './tasks/lease.js';
 
 export type { ClusterNode, ClusterView, NodeLoad, NodeRecord } from './membership.js';
 
@@ -30,6 +31,8 @@ export interface Cluster {
   readonly advertise: string;
   readonly membership: Membership;
   readonly link: RedisLink;
+  /** Fails the tasks of runners whose lease expired, while this node leads (src/cluster/tasks/lease.ts). */
+  readonly tasks: TaskLeaseSweeper;
   view(): ClusterView;
   /** Leaves the cluster (the others see it at their next beat) and closes the Redis link. */
   stop(): Promise<void>;
@@ -68,15 +71,24 @@ export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
   setClusterSource(view);
   const stopKeeping =
     o.requestStateKey === undefined ? undefined : keepRequestStateKey(link, c.keyPrefix, o.requestStateKey, log);
+  const tasks = new TaskLeaseSweeper({
+    link,
+    membership,
+    keyPrefix: c.keyPrefix,
+    deadAfterMs: c.deadAfterMs,
+    logger: log,
+  });
   log.info({ redis: redactUrl(c.redis), advertise, nodes: membership.nodeIds().length }, 'cluster: joined');
   return {
     nodeId,
     advertise,
     membership,
     link,
+    tasks,
     view,
     async stop() {
       stopKeeping?.();
+      await tasks.stop();
       await membership.stop();
       await link.close();
       setClusterSource(undefined);

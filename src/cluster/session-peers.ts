@@ -6,8 +6,10 @@
  * is served like any request, through the worker relay when it lands on a worker that does not
  * own the session. So a GET stream may sit on one node and the POSTs on others, and a sampling
  * or elicitation request's answer may arrive anywhere. 2026 task ids name their node the same
- * way, so tasks/get, update and cancel reach the node holding the task. Ids of this node's own
- * sessions and tasks go to the worker relay, if any.
+ * way, so tasks/get, update and cancel reach the node holding the task when tasks live in each
+ * node's memory; `erlmcp serve` keeps them in Redis (src/cluster/tasks) and serves tasks/* on
+ * every node instead (the listener's `tasksShared`). Ids of this node's own sessions and tasks
+ * go to the worker relay, if any.
  *
  * When a session's node is gone from the membership (died or left), the session continues on
  * another node: the first node that gets a request for it claims it in Redis

@@ -72,6 +72,11 @@ export interface StreamableHttpListenerOptions {
    * Session ids then start with {@link SessionPeers.sessionIdPrefix}. Default: none.
    */
   peers?: SessionPeers;
+  /**
+   * Tasks live in a store every listener reads (a cluster's Redis, src/cluster/tasks): tasks/*
+   * are served here whatever listener created the task, never forwarded to the `peers`.
+   */
+  tasksShared?: boolean;
 }
 
 const JSON_HEAD = 'application/json';
@@ -112,6 +117,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
   readonly #onwarning: StreamableHttpListenerOptions['onwarning'];
   readonly #auth: RequestAuthenticator | undefined;
   readonly #peers: SessionPeers | undefined;
+  readonly #tasksShared: boolean;
   readonly #sessions = new Map<string, StreamableHttpServerTransport>();
   readonly #clients = new Map<string, StatelessHttpTransport>();
   readonly #clientIdleMs: number;
@@ -137,6 +143,7 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     this.#onwarning = options.onwarning;
     this.#auth = options.auth;
     this.#peers = options.peers;
+    this.#tasksShared = options.tasksShared === true;
     this.#peers?.attach(this);
     this.#clientIdleMs = positive('clientIdleMs', options.clientIdleMs, 60_000);
     this.#maxClients = positive('maxClients', options.maxClients, 65_536);
@@ -448,8 +455,9 @@ export class StreamableHttpListener implements SessionHost, ChannelHost, BodySin
     }
     const era = classifyPost(value, req.headers['mcp-protocol-version']);
     if (era === 'stateless') {
-      // A task lives in the store of the worker that created it (its id names it).
-      const taskId = this.#peers === undefined ? undefined : taskIdOf(value);
+      // A task lives in the store of the worker that created it (its id names it), unless the
+      // store is shared.
+      const taskId = this.#peers === undefined || this.#tasksShared ? undefined : taskIdOf(value);
       if (taskId !== undefined) {
         const request: ForwardedRequest = {
           method: 'POST',

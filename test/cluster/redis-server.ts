@@ -4,9 +4,13 @@
  * package `redis-server` provides the binary (.ci/run installs it).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 const running = new Set<ChildProcess>();
+const dirs = new Set<string>();
 
 /** A running private Redis. */
 export interface PrivateRedis {
@@ -14,7 +18,11 @@ export interface PrivateRedis {
   readonly url: string;
   /** SIGKILL (a crash: nothing is saved, clients see the socket close). */
   kill(): Promise<void>;
-  /** A fresh, empty redis-server on the same port (after kill). */
+  /** SIGSTOP: connections stay open, nothing is answered (until resume). */
+  pause(): void;
+  /** SIGCONT after pause: what was sent meanwhile is executed and answered. */
+  resume(): void;
+  /** A new redis-server on the same port (after kill): empty, or with what it persisted. */
   restart(): Promise<void>;
 }
 
@@ -54,13 +62,19 @@ async function waitForPort(port: number): Promise<void> {
   }
 }
 
-/** Starts a private redis-server on a free 127.0.0.1 port. */
-export async function startRedis(): Promise<PrivateRedis> {
+/**
+ * Starts a private redis-server on a free 127.0.0.1 port. `persist`: an append-only file fsynced
+ * at every write, in a private directory, so a restart after a kill has every acknowledged write.
+ */
+export async function startRedis(options: { persist?: boolean } = {}): Promise<PrivateRedis> {
   const bin = binary();
   const port = await freePort();
+  const dir = options.persist ? fs.mkdtempSync(path.join(os.tmpdir(), 'erlmcp-redis-')) : undefined;
+  if (dir) dirs.add(dir);
+  const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--appendonly', 'no'];
   let child: ChildProcess | undefined;
   const start = async () => {
-    const c = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const c = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
       stdio: 'ignore',
     });
     running.add(c);
@@ -79,12 +93,16 @@ export async function startRedis(): Promise<PrivateRedis> {
       c.kill('SIGKILL');
       await gone;
     },
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     restart: start,
   };
 }
 
-/** SIGKILLs every redis-server these tests started. */
+/** SIGKILLs every redis-server these tests started (and removes what they persisted). */
 export function killRedis(): void {
   for (const c of running) c.kill('SIGKILL');
   running.clear();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  dirs.clear();
 }

@@ -42,6 +42,8 @@ interface Running {
   readonly input: TaskInput;
   /** Store updates of this task, in order. */
   chain: Promise<unknown>;
+  /** The write queued behind the one in progress (later writes merge into it). */
+  pending: TaskPatch | undefined;
   ended: boolean;
   timer: NodeJS.Timeout | undefined;
 }
@@ -55,6 +57,7 @@ export interface TaskHost {
 }
 
 const TASK_ID_BYTES = 18;
+const CANCELLED = 'cancelled by the client';
 
 function missingExtension(what: string): McpError {
   return new McpError(
@@ -110,6 +113,9 @@ export class TaskManager {
   readonly #maxRunning: number;
   readonly #idPrefix: string;
   readonly #running = new Map<string, Running>();
+  /** Tasks whose last write is still on its way to the store. */
+  readonly #ending = new Set<Running>();
+  #closing = false;
   readonly #offSignal: () => void;
   readonly #offChange: () => void;
 
@@ -183,6 +189,7 @@ export class TaskManager {
       }),
       input,
       chain: Promise.resolve(),
+      pending: undefined,
       ended: false,
       timer: undefined,
     };
@@ -228,10 +235,20 @@ export class TaskManager {
     return {};
   }
 
-  /** `tasks/cancel`: asks the task to stop (an empty ack; a terminal task is acked too). */
+  /**
+   * `tasks/cancel`: the task is `cancelled` in the store at once (so a cancel holds even when
+   * the process running it never hears of it), then that process is told to stop it. An empty
+   * ack; a terminal task is acked too.
+   */
   async cancel(params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, never>> {
     const task = await this.#visible(params, ctx, 'tasks/cancel');
-    if (!TERMINAL.has(task.status)) await this.store.signal({ kind: 'cancel', taskId: task.taskId });
+    if (TERMINAL.has(task.status)) return {};
+    const after = await this.store.update(task.taskId, {
+      status: 'cancelled',
+      statusMessage: CANCELLED,
+      lastUpdatedAt: new Date().toISOString(),
+    });
+    if (after?.status === 'cancelled') await this.store.signal({ kind: 'cancel', taskId: task.taskId });
     return {};
   }
 
@@ -249,7 +266,14 @@ export class TaskManager {
         error: { code: ErrorCode.INTERNAL_ERROR, message: 'the server stopped before the task finished' },
       });
     }
-    await Promise.allSettled([...this.#running.values()].map((e) => e.chain));
+    // The last writes get what is left of the deadline (at least a second), then stop retrying.
+    const chains = Promise.allSettled([...this.#ending].map((e) => e.chain));
+    const grace = Math.max(until - performance.now(), 1_000);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([chains, new Promise((r) => (timer = setTimeout(r, grace)))]);
+    clearTimeout(timer);
+    this.#closing = true;
+    await chains;
     this.#offSignal();
     this.#offChange();
     await this.store.close();
@@ -300,10 +324,58 @@ export class TaskManager {
     );
   }
 
+  /**
+   * Queues a store update of the task. Writes go one at a time, in order; those arriving while
+   * one is in progress merge into the next. A write the store refuses (a shared store whose
+   * server is away) is retried until it is taken, the task expires or the server stops, so a
+   * task does not stay `working` because the store blinked.
+   */
   #write(entry: Running, patch: TaskPatch): void {
-    const id = entry.record.taskId;
     const stamped = { ...patch, lastUpdatedAt: new Date().toISOString() };
-    entry.chain = entry.chain.then(() => this.store.update(id, stamped)).catch(() => {});
+    if (entry.ended) this.#ending.add(entry);
+    if (entry.pending !== undefined) {
+      Object.assign(entry.pending, stamped);
+      return;
+    }
+    entry.pending = stamped;
+    entry.chain = entry.chain
+      .then(() => {
+        const next = entry.pending as TaskPatch;
+        entry.pending = undefined;
+        return this.#store(entry, next);
+      })
+      .catch(() => {})
+      .finally(() => {
+        if (entry.pending === undefined) this.#ending.delete(entry);
+      });
+  }
+
+  async #store(entry: Running, patch: TaskPatch): Promise<void> {
+    const id = entry.record.taskId;
+    const expiresAt = entry.record.expiresAt;
+    for (let attempt = 0; ; attempt++) {
+      let after: TaskRecord | undefined;
+      try {
+        after = await this.store.update(id, patch);
+      } catch {
+        if (this.#closing || (expiresAt !== null && Date.now() >= expiresAt)) return;
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1_000)));
+        continue;
+      }
+      // Ended elsewhere (cancelled from another process whose signal did not arrive, failed by
+      // a cluster's lease sweep) or gone: stop running it.
+      if (!entry.ended && (after === undefined || TERMINAL.has(after.status))) this.#stop(entry);
+      return;
+    }
+  }
+
+  /** Stops a task the store holds as ended already: no write, the handler is aborted. */
+  #stop(entry: Running): void {
+    entry.ended = true;
+    if (entry.timer) clearTimeout(entry.timer);
+    this.#running.delete(entry.record.taskId);
+    entry.input.close(new McpError(ErrorCode.REQUEST_TIMEOUT, 'the task ended'));
+    entry.ctx.abort(new McpError(ErrorCode.REQUEST_TIMEOUT, 'the task ended'));
   }
 
   #onSignal(s: TaskSignal): void {
@@ -314,7 +386,7 @@ export class TaskManager {
       if (ignored.length > 0 && !entry.ended) this.#write(entry, { statusMessage: `ignored: ${ignored.join('; ')}` });
       return;
     }
-    this.#end(entry, { status: 'cancelled', statusMessage: 'cancelled by the client' });
+    this.#end(entry, { status: 'cancelled', statusMessage: CANCELLED });
     entry.ctx.abort(new McpError(ErrorCode.REQUEST_TIMEOUT, 'the task was cancelled'));
   }
 

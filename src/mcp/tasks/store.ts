@@ -61,7 +61,10 @@ export interface TaskStore {
   signal(signal: TaskSignal): Promise<void>;
   /** Receives every signal (the runner ignores tasks it does not run). Returns an unsubscribe function. */
   onSignal(listener: (signal: TaskSignal) => void): () => void;
-  /** Receives every stored change of any task (for `notifications/tasks`). Returns an unsubscribe function. */
+  /**
+   * Receives every stored change of any task (for `notifications/tasks`; a store may leave the
+   * creation out: nobody listens to an id not given out yet). Returns an unsubscribe function.
+   */
   onChange(listener: (task: TaskRecord) => void): () => void;
   /** Releases timers and connections. */
   close(): Promise<void>;
