@@ -9,11 +9,13 @@ import { createRequire } from 'node:module';
 import { Authenticator } from '../auth/authenticator.js';
 import { clusterView } from '../cluster/current.js';
 import { startClusterEventBus } from '../cluster/events.js';
+import { startClusterLegacy } from '../cluster/legacy/index.js';
 import { ClusterSessionPeers, NODE_SEPARATOR } from '../cluster/session-peers.js';
 import type { RuntimeOptions } from '../config/runtime.js';
 import type { ErlmcpConfig } from '../config/types.js';
 import { invalidArg } from '../core/errors.js';
 import { registerDemoToolset } from '../demo/toolset.js';
+import { defaultRegistry } from '../legacy/default.js';
 import type { ServerEventBus } from '../mcp/events/bus.js';
 import type { Gate } from '../mcp/gate.js';
 import { McpServer, type McpServerOptions } from '../mcp/server.js';
@@ -131,9 +133,24 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   }
   const events = await serverEvents(o.config, log, pool);
   if (events) serverOptions.events = events;
+  // In a cluster the default legacy registry reaches every node's (before the module registers).
+  const c = o.config.cluster;
+  const legacy =
+    c.redis === 'none'
+      ? undefined
+      : await startClusterLegacy({
+          registry: defaultRegistry(),
+          redis: c.redis,
+          keyPrefix: c.keyPrefix,
+          nodeId: c.nodeId,
+          worker: pool?.index ?? 0,
+          mesh: pool?.mesh,
+          logger: log,
+          timeoutMs: Math.max(100, c.heartbeatMs),
+        });
   // Nothing may keep the bus's Redis connections open when the server fails to start.
   const failed = async (err: unknown): Promise<never> => {
-    await events?.close();
+    await Promise.all([events?.close(), legacy?.close()]);
     throw err;
   };
   const factory =
@@ -190,7 +207,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   const release = () => {
     released ??= Promise.resolve(built.stop?.()).then(() => {
       clusterPeers?.close();
-      return events?.close();
+      return Promise.all([events?.close(), legacy?.close()]).then(() => undefined);
     });
     return released;
   };

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { ClusterConfig } from '../config/types.js';
 import type { Logger } from '../ops/logger.js';
-import { setClusterSource } from './current.js';
+import { clusterViewChanged, setClusterSource } from './current.js';
 import { type ClusterView, Membership, type NodeLoad } from './membership.js';
 import { RedisLink } from './redis.js';
 
@@ -63,6 +63,8 @@ export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
   }
   const view = () => membership.view();
   setClusterSource(view);
+  // Threads of this process that follow the view (the legacy registry) hear every heartbeat.
+  membership.on('view', clusterViewChanged);
   log.info({ redis: redactUrl(c.redis), advertise, nodes: membership.nodeIds().length }, 'cluster: joined');
   return {
     nodeId,
@@ -71,6 +73,7 @@ export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
     link,
     view,
     async stop() {
+      membership.off('view', clusterViewChanged);
       await membership.stop();
       await link.close();
       setClusterSource(undefined);
