@@ -266,12 +266,8 @@ describe('the legacy registry across nodes over a real Redis', { timeout: 90_000
     });
     expect(
       bc2.results[0]?.delivered,
-      JSON.stringify([
-        bc2,
-        await call(b, 'legacy_bindings', {}),
-        await call(b, 'legacy_bindings', {}),
-        await call(b, 'legacy_bindings', {}),
-      ]),
+      // On failure: what the bindings of a worker of b are.
+      JSON.stringify([bc2, await call(b, 'legacy_bindings', {})]),
     ).toBe(2);
     expect(await call(a, 'legacy_register', { kind: 'server', id: 'srv-c' })).toMatchObject({ ok: true, node: 'a' });
 
@@ -290,9 +286,13 @@ describe('the legacy registry across nodes over a real Redis', { timeout: 90_000
     const reg = await call<{ ok: boolean; worker: number }>(b, 'legacy_register', { kind: 'server', id: 'srv-b' });
     expect(reg.ok).toBe(true);
     expect(await call(a, 'legacy_register', { kind: 'transport', id: 't-a' })).toMatchObject({ ok: true });
+    let seen = '';
     await until('a sees srv-b, b sees t-a', 10_000, async () => {
       const [la, lb] = [await list(a), await list(b)];
+      seen = JSON.stringify([la, lb]);
       return la.servers.includes('srv-b@b') && lb.transports.includes('t-a@a');
+    }).catch((err) => {
+      throw new Error(`${(err as Error).message}: ${seen}\n${b.logs().slice(-20).join('\n')}`);
     });
     // Bind a's transport to b's server from b, then broadcast from b's server: reaches a.
     expect(await call(b, 'legacy_bind', { transportId: 't-a', serverId: 'srv-b' })).toEqual({ ok: true });
@@ -321,7 +321,7 @@ describe('the legacy registry across nodes over a real Redis', { timeout: 90_000
 
     // The worker of b holding srv-b dies (a message asks it to): srv-b leaves a's view.
     reports = [];
-    expect((await call<RouteAnswer>(a, 'legacy_crash', { id: 'srv-b' })).results).toBeUndefined();
+    expect(await call(a, 'legacy_crash', { id: 'srv-b' })).toEqual({ ok: true, delivered: 1, forwarded: 1 });
     await until('srv-b gone from a', 10_000, async () => !(await list(a)).servers.includes('srv-b@b'));
     expect(await call(a, 'legacy_find', { kind: 'server', id: 'srv-b' })).toEqual({ ok: false, error: 'not_found' });
     // The id can be registered again (on the restarted worker or the other one).
@@ -362,6 +362,7 @@ describe('the legacy registry across nodes over a real Redis', { timeout: 90_000
     expect(
       (await call<RouteAnswer>(a, 'legacy_route', { to: 'server', id: 'srv-a', via: 'x', tag: 'local' })).results,
     ).toEqual([{ ok: true, delivered: 1 }]);
+    await until('the local route reported', 5_000, async () => delivered('srv-a', 'local').length === 1);
     // Changes made on b meanwhile reach nobody now, and a after Redis is back.
     expect(await call(b, 'legacy_unregister', { kind: 'server', id: 'srv-old' })).toEqual({ ok: true });
     expect(await call(b, 'legacy_register', { kind: 'server', id: 'srv-new' })).toMatchObject({ ok: true });
@@ -387,7 +388,6 @@ describe('the legacy registry across nodes over a real Redis', { timeout: 90_000
     for (const x of r.results) expect(x).toEqual({ ok: true, delivered: 1, forwarded: 1 });
     await until('delivered after the restart', 5_000, async () => delivered('srv-new', 'back').length === 10);
     expectInOrder('srv-new', 'back', 10);
-    expect(delivered('srv-a', 'local')).toHaveLength(0); // reports were reset after it
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();
   });

@@ -73,15 +73,17 @@ export async function startRedisWire(o: RedisWireOptions): Promise<RedisWire> {
   };
   // node-redis restores a subscription itself before it reports the reconnected link ready, so
   // only the first one, made once the link is up (there is no offline queue), is ours to make.
+  // No deadline on it: a SUBSCRIBE that timed out may have succeeded, and a thread that thinks
+  // it is not subscribed counts the other nodes as unreachable until the next reconnect. It is
+  // retried while the link is up (node-redis keeps listeners in a Set: adding ours twice is one).
   const subscribe = () => {
-    if (subscribed || !sub.up) return;
+    if (subscribed || !sub.up || closed) return;
     subscribed = true;
-    sub
-      .run('subscribe', (c) => c.subscribe([all, mine], onMessage))
-      .then(ready, (err: Error) => {
-        subscribed = false;
-        log.warn({ err: err.message }, 'cluster: legacy wire could not subscribe yet; retrying when Redis is back');
-      });
+    sub.client.subscribe([all, mine], onMessage).then(ready, (err: Error) => {
+      subscribed = false;
+      log.warn({ err: err.message }, 'cluster: legacy wire could not subscribe yet; retrying');
+      setTimeout(subscribe, 100).unref();
+    });
   };
   sub.on('up', () => (subscribed ? ready() : subscribe()));
   pub.on('up', ready);
