@@ -445,8 +445,12 @@ export class LegacyRegistry {
         const rec = state.transportRecords.get(frame.h);
         if (rec?.id !== frame.id) return;
         if (frame.s === null) this.unbindTransport(frame.id);
-        // Not bound when the server is gone meanwhile: the owner's answer (none) settles it.
-        else this.bindTransportToServer(frame.id, frame.s);
+        else if (!this.bindTransportToServer(frame.id, frame.s).ok) {
+          // The server is gone meanwhile: announce the binding as it stands, which settles the
+          // asker's view (it applied its request at once).
+          const s = state.bindings.serverOf(frame.id) ?? null;
+          announce(state, { op: 'bound', id: frame.id, h: frame.h, s, o: state.peers?.self ?? 0 });
+        }
         return;
       }
       default:

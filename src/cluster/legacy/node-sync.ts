@@ -56,6 +56,7 @@ export class NodeSync implements LegacyCluster {
   readonly #wire: NodeWire;
   readonly #log: Logger;
   readonly #node: string;
+  readonly #worker: number;
   readonly #view = new NodeView();
   /** Threads known dead (declared by the membership, or by their node's survivors). */
   readonly #dead = new Set<Address>();
@@ -74,7 +75,7 @@ export class NodeSync implements LegacyCluster {
     this.#host = host;
     this.#wire = wire;
     this.#log = logger;
-    this.#node = parseAddress(wire.address).node;
+    ({ node: this.#node, worker: this.#worker } = parseAddress(wire.address));
   }
 
   // ---- LegacyCluster (called by the registry) ------------------------------------------
@@ -171,7 +172,7 @@ export class NodeSync implements LegacyCluster {
     const { node, worker } = parseAddress(from);
     if (node === this.#node) {
       // This node's workers reach each other over the mesh; only note who they are.
-      if (worker !== parseAddress(this.#wire.address).worker) this.#siblings.set(worker, from);
+      if (worker !== this.#worker) this.#siblings.set(worker, from);
       return;
     }
     if ('gone' in frame) {
