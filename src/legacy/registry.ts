@@ -83,7 +83,9 @@ function silentLogger(): Logger {
  *
  * In a pool worker the default registry is opened over the worker mesh (see
  * src/workers/legacy-bridge.ts and docs/legacy.md#worker-threads): then every worker's
- * registrations are found, listed, bound and routed to from any worker.
+ * registrations are found, listed, bound and routed to from any worker. In a cluster
+ * (`erlmcp serve --cluster`) each serving thread's default registry is also joined to the other
+ * nodes' ({@link attachCluster}, src/cluster/legacy/; docs/cluster.md#legacy-registry-across-nodes).
  */
 export class LegacyRegistry {
   /** This instance's tables and records (shared with `#pool`, which works on the same objects). */

@@ -160,9 +160,11 @@ export interface RouteResult {
   readonly dropped?: DropReason;
   readonly registeredElsewhere?: true;
   /**
-   * In a pool worker: how many of `delivered` went to objects of other workers. Those are
-   * handed to their worker's inbox, in order per (sender, target), and delivered there after
-   * this call returns; an exception they throw is logged on that worker.
+   * In a pool worker: how many of `delivered` went to objects of other workers (in a cluster,
+   * also of other nodes). Those are handed to their worker's inbox (another node's: over
+   * Redis), in order per (sender, target), and delivered there after this call returns; an
+   * exception they throw is logged there. One that does not reach another node is reported to
+   * {@link LegacyRegistry.onUndelivered}.
    */
   readonly forwarded?: number;
 }
