@@ -10,6 +10,7 @@ import { Authenticator } from '../auth/authenticator.js';
 import { ClusterBuckets } from '../cluster/buckets/agent.js';
 import { clusterView } from '../cluster/current.js';
 import { startClusterEventBus } from '../cluster/events.js';
+import { startClusterLegacy } from '../cluster/legacy/index.js';
 import { RedisLink } from '../cluster/redis.js';
 import { ClusterSessionPeers, NODE_SEPARATOR } from '../cluster/session-peers.js';
 import { ClusterSessionStore } from '../cluster/session-store.js';
@@ -18,6 +19,7 @@ import type { RuntimeOptions } from '../config/runtime.js';
 import type { ErlmcpConfig } from '../config/types.js';
 import { invalidArg } from '../core/errors.js';
 import { registerDemoToolset } from '../demo/toolset.js';
+import { defaultRegistry } from '../legacy/default.js';
 import type { ServerEventBus } from '../mcp/events/bus.js';
 import type { Gate } from '../mcp/gate.js';
 import { McpServer, type McpServerOptions } from '../mcp/server.js';
@@ -224,9 +226,24 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   const sessions = await sessionStore(o.config, log);
   if (sessions) serverOptions.handover = sessions.store;
   const buckets = await clusterBuckets(o.config, log, gate, pool);
+  // In a cluster the default legacy registry reaches every node's (before the module registers).
+  const c = o.config.cluster;
+  const legacy =
+    c.redis === 'none'
+      ? undefined
+      : await startClusterLegacy({
+          registry: defaultRegistry(),
+          redis: c.redis,
+          keyPrefix: c.keyPrefix,
+          nodeId: c.nodeId,
+          worker: pool?.index ?? 0,
+          mesh: pool?.mesh,
+          logger: log,
+          timeoutMs: Math.max(100, c.heartbeatMs),
+        });
   // Nothing may keep the bus's Redis connections open when the server fails to start.
   const failed = async (err: unknown): Promise<never> => {
-    await Promise.all([events?.close(), sessions?.close(), buckets?.close(), taskStore?.close()]);
+    await Promise.all([events?.close(), sessions?.close(), buckets?.close(), taskStore?.close(), legacy?.close()]);
     throw err;
   };
   const factory =
@@ -285,9 +302,13 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
   const release = () => {
     released ??= Promise.resolve(built.stop?.()).then(() => {
       clusterPeers?.close();
-      return Promise.all([events?.close(), sessions?.close(), buckets?.close(), taskStore?.close()]).then(
-        () => undefined,
-      );
+      return Promise.all([
+        events?.close(),
+        sessions?.close(),
+        buckets?.close(),
+        taskStore?.close(),
+        legacy?.close(),
+      ]).then(() => undefined);
     });
     return released;
   };

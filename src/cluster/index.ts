@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { ClusterConfig } from '../config/types.js';
 import type { Logger } from '../ops/logger.js';
-import { setClusterSource } from './current.js';
+import { clusterViewChanged, setClusterSource } from './current.js';
 import { type ClusterView, Membership, type NodeLoad } from './membership.js';
 import { RedisLink } from './redis.js';
 import { keepRequestStateKey } from './request-state-key.js';
@@ -78,6 +78,8 @@ export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
     deadAfterMs: c.deadAfterMs,
     logger: log,
   });
+  // Threads of this process that follow the view (the legacy registry) hear every heartbeat.
+  membership.on('view', clusterViewChanged);
   log.info({ redis: redactUrl(c.redis), advertise, nodes: membership.nodeIds().length }, 'cluster: joined');
   return {
     nodeId,
@@ -89,6 +91,7 @@ export async function startCluster(o: StartClusterOptions): Promise<Cluster> {
     async stop() {
       stopKeeping?.();
       await tasks.stop();
+      membership.off('view', clusterViewChanged);
       await membership.stop();
       await link.close();
       setClusterSource(undefined);

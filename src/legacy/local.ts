@@ -6,9 +6,10 @@
  */
 import { assertString } from '../core/errors.js';
 import type { ShardedRegistry } from '../core/registry.js';
+import type { Announced, PeerFrame } from './peers.js';
 import { dropped } from './results.js';
 import type { RegistryState, ServerRecord, TransportRecord } from './state.js';
-import type { DropReason, LegacyServer, LegacyTransport, RouteResult, ServerEntry, TransportEntry } from './types.js';
+import type { LegacyServer, LegacyTransport, RouteResult, ServerEntry, TransportEntry } from './types.js';
 
 /** Registers `id` under a fresh handle in `table`; undefined (handle returned) when the id is taken. */
 export function claim(state: RegistryState, table: ShardedRegistry, id: string): number | undefined {
@@ -21,6 +22,22 @@ export function claim(state: RegistryState, table: ShardedRegistry, id: string):
     if (!won) state.handles.release(handle);
   }
   return won ? handle : undefined;
+}
+
+/** Tells a change of this instance's own entries to the other workers and (in a cluster) the other nodes. */
+export function announce(state: RegistryState, frame: PeerFrame): void {
+  state.peers?.publish(frame);
+  state.cluster?.announce(frame);
+}
+
+/** Everything this instance holds (with each transport's binding), as a `sync` carries it. */
+export function snapshot(state: RegistryState): { s: Announced[]; t: Announced[] } {
+  const s: Announced[] = [];
+  const t: Announced[] = [];
+  for (const r of state.serverRecords.values()) s.push([r.id, r.handle, r.config, null]);
+  for (const r of state.transportRecords.values())
+    t.push([r.id, r.handle, r.config, state.bindings.serverOf(r.id) ?? null]);
+  return { s, t };
 }
 
 /** This instance's record of `id`, if it registered it. */
@@ -36,7 +53,7 @@ export function removeServer(state: RegistryState, rec: ServerRecord): void {
   state.handles.release(rec.handle);
   rec.unwatch();
   state.bindings.unbindServer(rec.id);
-  state.peers?.publish({ op: 'unreg', k: 's', id: rec.id, h: rec.handle });
+  announce(state, { op: 'unreg', k: 's', id: rec.id, h: rec.handle });
   state.log.debug({ serverId: rec.id }, 'legacy registry: unregistered server');
 }
 
@@ -46,7 +63,7 @@ export function removeTransport(state: RegistryState, rec: TransportRecord): voi
   state.handles.release(rec.handle);
   rec.unwatch();
   state.bindings.unbind(rec.id);
-  state.peers?.publish({ op: 'unreg', k: 't', id: rec.id, h: rec.handle });
+  announce(state, { op: 'unreg', k: 't', id: rec.id, h: rec.handle });
   state.log.debug({ transportId: rec.id }, 'legacy registry: unregistered transport');
 }
 
@@ -64,7 +81,12 @@ export function exited<R extends ServerRecord | TransportRecord>(
 }
 
 /** Logs (warn) a message that reaches nobody and answers it. */
-export function drop(state: RegistryState, reason: DropReason, id: string, elsewhere: boolean): RouteResult {
+export function drop(
+  state: RegistryState,
+  reason: 'server_not_found' | 'transport_not_found',
+  id: string,
+  elsewhere: boolean,
+): RouteResult {
   state.log.warn({ id, registeredElsewhere: elsewhere }, `legacy registry: cannot route, ${reason}; dropped`);
   return dropped(reason, elsewhere);
 }

@@ -1,5 +1,6 @@
 import type { ShardedRegistry } from '../core/registry.js';
-import { drop, removeServer, removeTransport } from './local.js';
+import { deliverBroadcast, deliverRoute } from './forwarded.js';
+import { announce, drop, removeServer, removeTransport, snapshot } from './local.js';
 import type { Announced, Kind, LegacyPeers, PeerFrame } from './peers.js';
 import { type RemoteRecord, Replica } from './remote.js';
 import { FORWARDED_ONE, NOT_FOUND, NOT_FOUND_ELSEWHERE } from './results.js';
@@ -10,7 +11,6 @@ import type {
   FindTransportResult,
   LegacyServer,
   LegacyTransport,
-  McpResponseEnvelope,
   RouteResult,
   ServerEntry,
   TransportEntry,
@@ -69,10 +69,10 @@ export class PoolSync {
         this.#onBound(frame.id, frame.h, frame.s, frame.o);
         return;
       case 'route':
-        this.#onRoute(frame.k, frame.id, frame.h, frame.v, frame.m);
+        deliverRoute(this.#state, frame.k, frame.id, frame.h, frame.v, frame.m);
         return;
       case 'bcast':
-        this.#onBroadcast(frame.s, frame.m, frame.t);
+        deliverBroadcast(this.#state, frame.s, frame.m, frame.t);
         return;
       case 'hello':
         this.#peers.send(from, this.#snapshot());
@@ -193,13 +193,7 @@ export class PoolSync {
 
   /** What this worker holds, for a peer that (re)joined. */
   #snapshot(): PeerFrame {
-    const s: Announced[] = [];
-    const t: Announced[] = [];
-    for (const r of this.#state.serverRecords.values()) s.push([r.id, r.handle, r.config, null]);
-    for (const r of this.#state.transportRecords.values()) {
-      t.push([r.id, r.handle, r.config, this.#state.bindings.serverOf(r.id) ?? null]);
-    }
-    return { op: 'sync', s, t, g: this.#peers.generation };
+    return { op: 'sync', ...snapshot(this.#state), g: this.#peers.generation };
   }
 
   #onReg(from: number, generation: number, k: Kind, [id, handle, config, boundTo]: Announced): void {
@@ -237,7 +231,7 @@ export class PoolSync {
     }
     if (serverId === null) this.#state.bindings.unbind(id);
     else this.#state.bindings.bind(id, rec, serverId);
-    this.#peers.publish({ op: 'bound', id, h: handle, s: serverId, o: from });
+    announce(this.#state, { op: 'bound', id, h: handle, s: serverId, o: from });
   }
 
   #onBound(id: string, handle: number, serverId: string | null, origin: number): void {
@@ -245,38 +239,6 @@ export class PoolSync {
     const rec = this.#replica.get('t', id, handle);
     if (rec === undefined || serverId === null) this.#state.bindings.unbind(id);
     else this.#state.bindings.bind(id, rec, serverId);
-  }
-
-  #onRoute(k: Kind, id: string, handle: number, via: string, message: unknown): void {
-    const rec = k === 's' ? this.#state.serverRecords.get(handle) : this.#state.transportRecords.get(handle);
-    if (rec?.id !== id) {
-      this.#state.log.warn(
-        { id, kind: k },
-        'legacy registry: forwarded message for an id no longer held here; dropped',
-      );
-      return;
-    }
-    try {
-      if (k === 's') (rec as ServerRecord).deliver({ type: 'mcp_message', transportId: via, message });
-      else (rec as TransportRecord).deliver({ type: 'mcp_response', serverId: via, message });
-    } catch (err) {
-      // The caller returned long ago on its own worker: the exception can only be logged here.
-      this.#state.log.warn({ err, id }, 'legacy registry: delivery of a forwarded message threw');
-    }
-  }
-
-  #onBroadcast(serverId: string, message: unknown, targets: [string, number][]): void {
-    const envelope: McpResponseEnvelope = { type: 'mcp_response', serverId, message };
-    for (const [id, handle] of targets) {
-      const rec = this.#state.transportRecords.get(handle);
-      // The binding is this worker's to decide: skip a transport unbound since the sender looked.
-      if (rec?.id !== id || this.#state.bindings.serverOf(id) !== serverId) continue;
-      try {
-        rec.deliver(envelope);
-      } catch (err) {
-        this.#state.log.warn({ err, id }, 'legacy registry: delivery of a forwarded broadcast threw');
-      }
-    }
   }
 
   /** Removes a dead worker's entry from the native table; the `<name>:reaped` claim elects one remover. */

@@ -3,9 +3,12 @@ import { assertString, invalidArg } from '../core/errors.js';
 import { ShardedRegistry } from '../core/registry.js';
 import { Bindings } from './bindings.js';
 import { broadcast } from './broadcast.js';
+import type { LegacyCluster, LegacyHost, NodeTransport } from './cluster-hook.js';
 import { deliveryOf, watchExit } from './endpoint.js';
+import { deliverBroadcast, deliverRoute } from './forwarded.js';
 import { HandleBlocks } from './handles.js';
 import {
+  announce,
   claim,
   drop,
   exited,
@@ -13,6 +16,7 @@ import {
   removeServer,
   removeTransport,
   serverEntry,
+  snapshot,
   transportEntry,
 } from './local.js';
 import type { Announced, LegacyPeers, PeerFrame } from './peers.js';
@@ -43,6 +47,7 @@ import type {
   ServerForTransportResult,
   TransportConfig,
   TransportEntry,
+  Undelivered,
 } from './types.js';
 
 /** Options of {@link LegacyRegistry}. */
@@ -78,13 +83,16 @@ function silentLogger(): Logger {
  *
  * In a pool worker the default registry is opened over the worker mesh (see
  * src/workers/legacy-bridge.ts and docs/legacy.md#worker-threads): then every worker's
- * registrations are found, listed, bound and routed to from any worker.
+ * registrations are found, listed, bound and routed to from any worker. In a cluster
+ * (`erlmcp serve --cluster`) each serving thread's default registry is also joined to the other
+ * nodes' ({@link attachCluster}, src/cluster/legacy/; docs/cluster.md#legacy-registry-across-nodes).
  */
 export class LegacyRegistry {
   /** This instance's tables and records (shared with `#pool`, which works on the same objects). */
   readonly #state: RegistryState;
   /** What this instance does with the other workers, in a pool worker opened over the mesh; undefined otherwise. */
   readonly #pool: PoolSync | undefined;
+  readonly #undelivered = new Set<(report: Undelivered) => void>();
 
   /** A registry private to this instance (its own native tables). */
   constructor(options: LegacyRegistryOptions = {}) {
@@ -101,6 +109,7 @@ export class LegacyRegistry {
       bindings: new Bindings(),
       log: options.logger ?? silentLogger(),
       peers,
+      cluster: undefined,
     };
     if (peers !== undefined) this.#pool = new PoolSync(this.#state, peers, opened?.reaps);
   }
@@ -131,7 +140,9 @@ export class LegacyRegistry {
     const deliver = deliveryOf('server', server);
     // Every worker keeps a copy of the config: refuse what cannot cross before claiming the id.
     if (this.#state.peers !== undefined) assertSerializable('config', config);
-    const handle = claim(this.#state, this.#state.servers, serverId);
+    const handle = this.#state.cluster?.has('s', serverId)
+      ? undefined
+      : claim(this.#state, this.#state.servers, serverId);
     if (handle === undefined) {
       this.#state.log.warn({ serverId }, 'legacy registry: server already registered');
       return ALREADY_REGISTERED;
@@ -139,8 +150,12 @@ export class LegacyRegistry {
     const rec: ServerRecord = { id: serverId, handle, endpoint: server, config, deliver, unwatch: noop };
     this.#state.serverRecords.set(handle, rec);
     rec.unwatch = watchExit(server, () => exited(this.#state, this.#state.serverRecords, rec, 'server'));
-    const peers = this.#state.peers;
-    peers?.publish({ op: 'reg', k: 's', e: [serverId, handle, config, null], g: peers.generation });
+    announce(this.#state, {
+      op: 'reg',
+      k: 's',
+      e: [serverId, handle, config, null],
+      g: this.#state.peers?.generation ?? 1,
+    });
     this.#state.log.debug({ serverId, handle }, 'legacy registry: registered server');
     return OK;
   }
@@ -154,7 +169,9 @@ export class LegacyRegistry {
     const serverId = config.serverId;
     if (serverId !== undefined && typeof serverId !== 'string') throw invalidArg('config.serverId must be a string');
     if (this.#state.peers !== undefined) assertSerializable('config', config);
-    const handle = claim(this.#state, this.#state.transports, transportId);
+    const handle = this.#state.cluster?.has('t', transportId)
+      ? undefined
+      : claim(this.#state, this.#state.transports, transportId);
     if (handle === undefined) {
       this.#state.log.warn({ transportId }, 'legacy registry: transport already registered');
       return ALREADY_REGISTERED;
@@ -164,8 +181,7 @@ export class LegacyRegistry {
     if (serverId !== undefined) this.#state.bindings.bind(transportId, rec, serverId);
     rec.unwatch = watchExit(transport, () => exited(this.#state, this.#state.transportRecords, rec, 'transport'));
     const e: Announced = [transportId, handle, config, serverId ?? null];
-    const peers = this.#state.peers;
-    peers?.publish({ op: 'reg', k: 't', e, g: peers.generation });
+    announce(this.#state, { op: 'reg', k: 't', e, g: this.#state.peers?.generation ?? 1 });
     this.#state.log.debug({ transportId, handle, serverId }, 'legacy registry: registered transport');
     return OK;
   }
@@ -179,7 +195,8 @@ export class LegacyRegistry {
   unregisterServer(serverId: string): Ok {
     const rec = localRecord(this.#state.servers, this.#state.serverRecords, serverId);
     if (rec !== undefined) removeServer(this.#state, rec);
-    else this.#pool?.askDrop('s', serverId);
+    else if (this.#state.servers.lookup(serverId) !== undefined) this.#pool?.askDrop('s', serverId);
+    else this.#state.cluster?.drop('s', serverId);
     return OK;
   }
 
@@ -187,7 +204,8 @@ export class LegacyRegistry {
   unregisterTransport(transportId: string): Ok {
     const rec = localRecord(this.#state.transports, this.#state.transportRecords, transportId);
     if (rec !== undefined) removeTransport(this.#state, rec);
-    else this.#pool?.askDrop('t', transportId);
+    else if (this.#state.transports.lookup(transportId) !== undefined) this.#pool?.askDrop('t', transportId);
+    else this.#state.cluster?.drop('t', transportId);
     return OK;
   }
 
@@ -197,7 +215,7 @@ export class LegacyRegistry {
    */
   findServer(serverId: string): FindServerResult {
     const handle = this.#state.servers.lookup(serverId);
-    if (handle === undefined) return NOT_FOUND;
+    if (handle === undefined) return (this.#state.cluster?.find('s', serverId) ?? NOT_FOUND) as FindServerResult;
     const rec = this.#state.serverRecords.get(handle);
     if (rec !== undefined) return { ok: true, ...serverEntry(this.#state, rec) };
     return (this.#pool?.findRemote('s', serverId, handle) ?? NOT_FOUND_ELSEWHERE) as FindServerResult;
@@ -206,7 +224,7 @@ export class LegacyRegistry {
   /** Erlang `find_transport/1`: the transport, its config and handle, or `not_found` (another worker's: as {@link findServer}). */
   findTransport(transportId: string): FindTransportResult {
     const handle = this.#state.transports.lookup(transportId);
-    if (handle === undefined) return NOT_FOUND;
+    if (handle === undefined) return (this.#state.cluster?.find('t', transportId) ?? NOT_FOUND) as FindTransportResult;
     const rec = this.#state.transportRecords.get(handle);
     if (rec !== undefined) return { ok: true, ...transportEntry(this.#state, rec) };
     return (this.#pool?.findRemote('t', transportId, handle) ?? NOT_FOUND_ELSEWHERE) as FindTransportResult;
@@ -216,6 +234,7 @@ export class LegacyRegistry {
   listServers(): ServerEntry[] {
     const out = Array.from(this.#state.serverRecords.values(), (r) => serverEntry(this.#state, r));
     if (this.#pool !== undefined) out.push(...(this.#pool.entries('s') as ServerEntry[]));
+    if (this.#state.cluster !== undefined) out.push(...(this.#state.cluster.entries('s') as ServerEntry[]));
     return out;
   }
 
@@ -223,6 +242,7 @@ export class LegacyRegistry {
   listTransports(): TransportEntry[] {
     const out = Array.from(this.#state.transportRecords.values(), (r) => transportEntry(this.#state, r));
     if (this.#pool !== undefined) out.push(...(this.#pool.entries('t') as TransportEntry[]));
+    if (this.#state.cluster !== undefined) out.push(...(this.#state.cluster.entries('t') as TransportEntry[]));
     return out;
   }
 
@@ -238,8 +258,8 @@ export class LegacyRegistry {
     const rec = localRecord(transports, transportRecords, transportId);
     if (rec !== undefined) {
       bindings.bind(transportId, rec, serverId);
-      peers?.publish({ op: 'bound', id: transportId, h: rec.handle, s: serverId, o: peers.self });
-    } else if (!this.#pool?.askBind(transportId, serverId)) return TRANSPORT_NOT_FOUND;
+      announce(this.#state, { op: 'bound', id: transportId, h: rec.handle, s: serverId, o: peers?.self ?? 0 });
+    } else if (!this.#askBind(transportId, serverId)) return TRANSPORT_NOT_FOUND;
     this.#state.log.debug({ transportId, serverId }, 'legacy registry: bound transport');
     return OK;
   }
@@ -249,9 +269,9 @@ export class LegacyRegistry {
     assertString('transportId', transportId);
     const { transports, transportRecords, bindings, peers } = this.#state;
     const rec = localRecord(transports, transportRecords, transportId);
-    if (rec !== undefined && peers !== undefined && bindings.serverOf(transportId) !== undefined) {
-      peers.publish({ op: 'bound', id: transportId, h: rec.handle, s: null, o: peers.self });
-    } else if (rec === undefined) this.#pool?.askBind(transportId, null);
+    if (rec !== undefined && bindings.serverOf(transportId) !== undefined) {
+      announce(this.#state, { op: 'bound', id: transportId, h: rec.handle, s: null, o: peers?.self ?? 0 });
+    } else if (rec === undefined) this.#askBind(transportId, null);
     bindings.unbind(transportId);
     return OK;
   }
@@ -282,6 +302,11 @@ export class LegacyRegistry {
       assertString('transportId', transportId);
       return this.#pool.forward('s', serverId, handle, transportId, message);
     }
+    if (handle === undefined && this.#state.cluster !== undefined) {
+      assertString('transportId', transportId);
+      const routed = this.#state.cluster.route('s', serverId, transportId, message);
+      if (routed !== undefined) return routed;
+    }
     return drop(this.#state, 'server_not_found', serverId, handle !== undefined);
   }
 
@@ -294,7 +319,9 @@ export class LegacyRegistry {
    * of other pool workers: as in {@link routeToServer} (`forwarded` counts them).
    */
   routeToTransport(transportId: string, serverId: string, message: unknown): RouteResult {
-    if (transportId === BROADCAST) return broadcast(this.#state.bindings, this.#pool, serverId, message);
+    if (transportId === BROADCAST) {
+      return broadcast(this.#state.bindings, this.#pool, this.#state.cluster, serverId, message);
+    }
     const handle = this.#state.transports.lookup(transportId);
     const rec = handle === undefined ? undefined : this.#state.transportRecords.get(handle);
     if (rec !== undefined) {
@@ -304,6 +331,11 @@ export class LegacyRegistry {
     if (handle !== undefined && this.#pool !== undefined) {
       assertString('serverId', serverId);
       return this.#pool.forward('t', transportId, handle, serverId, message);
+    }
+    if (handle === undefined && this.#state.cluster !== undefined) {
+      assertString('serverId', serverId);
+      const routed = this.#state.cluster.route('t', transportId, serverId, message);
+      if (routed !== undefined) return routed;
     }
     return drop(this.#state, 'transport_not_found', transportId, handle !== undefined);
   }
@@ -329,6 +361,48 @@ export class LegacyRegistry {
     if (this.#state.peers === undefined) this.#state.bindings.clear();
   }
 
+  /**
+   * Calls `listener` for every message this registry sent to another node that was not
+   * delivered there (its owner no longer listened, or Redis failed the send): with a cluster,
+   * a route answers before the owner's node received it, so this is where a loss shows
+   * (docs/cluster.md#legacy-registry-across-nodes). Returns the unsubscribe function.
+   */
+  onUndelivered(listener: (report: Undelivered) => void): () => void {
+    this.#undelivered.add(listener);
+    return () => this.#undelivered.delete(listener);
+  }
+
+  /**
+   * @internal Joins this registry to the other nodes of a cluster (src/cluster/legacy/): `open`
+   * builds the cluster side from what it needs of this registry. Call once, before the
+   * registrations the other nodes should hear of (later ones are announced; earlier ones are
+   * in the snapshot the cluster side sends when it starts).
+   */
+  attachCluster(open: (host: LegacyHost) => LegacyCluster): LegacyCluster {
+    const state = this.#state;
+    const host: LegacyHost = {
+      snapshot: () => ({ op: 'sync', ...snapshot(state), g: state.peers?.generation ?? 1 }),
+      receive: (frame) => this.#fromNode(frame),
+      holds: (k, id) => (k === 's' ? state.servers : state.transports).lookup(id) !== undefined,
+      bind: (t: NodeTransport, serverId) => {
+        if (serverId !== null) return state.bindings.bind(t.id, t, serverId);
+        // Only this node transport's own binding: a local transport of the same id keeps its.
+        const bound = state.bindings.transportsOf(state.bindings.serverOf(t.id) ?? '')?.get(t.id);
+        if (bound !== undefined && 'address' in bound && bound.address === t.address) state.bindings.unbind(t.id);
+      },
+      serverGone: (serverId) => state.bindings.unbindServer(serverId),
+      undelivered: (report) => {
+        state.log.warn(
+          { id: report.id, node: report.node, kind: report.kind, reason: report.reason, count: report.count },
+          'legacy registry: a message sent to another node was not delivered',
+        );
+        for (const l of this.#undelivered) l(report);
+      },
+    };
+    state.cluster = open(host);
+    return state.cluster;
+  }
+
   // ---- from the other pool workers (src/workers/legacy-bridge.ts) ----------------------
 
   /** @internal Handles `frame` from worker `from`. */
@@ -352,9 +426,50 @@ export class LegacyRegistry {
 
   // ---- internals ------------------------------------------------------------------------
 
+  /** A frame of another node for this thread's own entries. */
+  #fromNode(frame: PeerFrame): void {
+    const state = this.#state;
+    switch (frame.op) {
+      case 'route':
+        deliverRoute(state, frame.k, frame.id, frame.h, frame.v, frame.m);
+        return;
+      case 'bcast':
+        deliverBroadcast(state, frame.s, frame.m, frame.t);
+        return;
+      case 'drop': {
+        const rec = frame.k === 's' ? state.serverRecords.get(frame.h) : state.transportRecords.get(frame.h);
+        if (rec?.id !== frame.id) return;
+        if (frame.k === 's') removeServer(state, rec as ServerRecord);
+        else removeTransport(state, rec as TransportRecord);
+        return;
+      }
+      case 'bind': {
+        const rec = state.transportRecords.get(frame.h);
+        if (rec?.id !== frame.id) return;
+        if (frame.s === null) this.unbindTransport(frame.id);
+        else if (!this.bindTransportToServer(frame.id, frame.s).ok) {
+          // The server is gone meanwhile: announce the binding as it stands, which settles the
+          // asker's view (it applied its request at once).
+          const s = state.bindings.serverOf(frame.id) ?? null;
+          announce(state, { op: 'bound', id: frame.id, h: frame.h, s, o: state.peers?.self ?? 0 });
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Asks another worker, else another node, to (un)bind a transport it holds; false when nobody holds it. */
+  #askBind(transportId: string, serverId: string | null): boolean {
+    if (this.#state.transports.lookup(transportId) !== undefined)
+      return this.#pool?.askBind(transportId, serverId) ?? false;
+    return this.#state.cluster?.bind(transportId, serverId) ?? false;
+  }
+
   #hasServer(serverId: string): boolean {
     const handle = this.#state.servers.lookup(serverId);
-    if (handle === undefined) return false;
+    if (handle === undefined) return this.#state.cluster?.has('s', serverId) ?? false;
     return this.#state.serverRecords.has(handle) || this.#pool?.liveOwner(handle) !== undefined;
   }
 }

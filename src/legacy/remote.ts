@@ -4,6 +4,8 @@ import type { Kind } from './peers.js';
 export interface RemoteEndpoint<E = unknown> {
   /** The pool worker that holds the object. */
   readonly worker: number;
+  /** In a cluster, for an object of another node: that node's id. */
+  readonly node?: string;
   /** Routes `envelope` to the object on its worker, as `routeTo*` would (the message must be JSON). */
   deliver(envelope: E): void;
 }

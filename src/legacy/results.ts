@@ -14,6 +14,18 @@ export const NOT_FOUND_ELSEWHERE: NotFound = Object.freeze({
   error: 'not_found',
   registeredElsewhere: true,
 });
+/** @internal Another node's id while Redis is unreachable. */
+export const NOT_FOUND_UNAVAILABLE: NotFound = Object.freeze({
+  ok: false,
+  error: 'not_found',
+  clusterUnavailable: true,
+});
+/** @internal A route to another node's id while Redis is unreachable: nothing was sent. */
+export const DROPPED_UNAVAILABLE: RouteResult = Object.freeze({
+  ok: true,
+  delivered: 0,
+  dropped: 'cluster_unavailable',
+});
 /** @internal */
 export const SERVER_NOT_FOUND: Err<'server_not_found'> = Object.freeze({ ok: false, error: 'server_not_found' });
 /** @internal */

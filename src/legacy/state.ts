@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { ShardedRegistry } from '../core/registry.js';
 import type { Bindings } from './bindings.js';
+import type { LegacyCluster, NodeTransport } from './cluster-hook.js';
 import type { HandleBlocks } from './handles.js';
 import type { LegacyPeers } from './peers.js';
 import type { RemoteRecord } from './remote.js';
@@ -23,8 +24,8 @@ export interface Held<E, C> {
 }
 export type ServerRecord = Held<McpMessageEnvelope, ServerConfig>;
 export type TransportRecord = Held<McpResponseEnvelope, TransportConfig>;
-/** What a binding points at: a transport of this instance, or one another worker holds. */
-export type BoundTransport = TransportRecord | RemoteRecord;
+/** What a binding points at: a transport of this instance, one another worker holds, or one of another node. */
+export type BoundTransport = TransportRecord | RemoteRecord | NodeTransport;
 
 /** The tables of one registry, shared with its pool companion. */
 export interface RegistryState {
@@ -37,4 +38,6 @@ export interface RegistryState {
   readonly log: Logger;
   /** The other workers, in a pool worker opened over the mesh; undefined otherwise. */
   readonly peers: LegacyPeers | undefined;
+  /** The other nodes, once a cluster is attached (LegacyRegistry.attachCluster); undefined otherwise. */
+  cluster: LegacyCluster | undefined;
 }

@@ -80,6 +80,8 @@ export type BindResult = Ok | Err<'server_not_found'> | Err<'transport_not_found
  */
 export interface NotFound extends Err<'not_found'> {
   readonly registeredElsewhere?: true;
+  /** In a cluster: Redis is unreachable, so the other nodes' entries are out of this view (docs/cluster.md#legacy-registry-across-nodes). */
+  readonly clusterUnavailable?: true;
 }
 
 /** One registered server (Erlang `{ServerId, {Pid, Config}}`). */
@@ -94,6 +96,8 @@ export interface ServerEntry<M = unknown> {
    * is a `RemoteEndpoint` whose `deliver` routes to it.
    */
   readonly worker?: number;
+  /** In a cluster: the node that holds the server, for another node's (`server` is then a `RemoteEndpoint`). */
+  readonly node?: string;
 }
 
 /** One registered transport (Erlang `{TransportId, {Pid, Config}}`). */
@@ -105,6 +109,8 @@ export interface TransportEntry<M = unknown> {
   readonly handle: number;
   /** In a pool worker: the worker that holds the transport (see {@link ServerEntry.worker}). */
   readonly worker?: number;
+  /** In a cluster: the node that holds the transport (see {@link ServerEntry.node}). */
+  readonly node?: string;
 }
 
 /** `findServer`: Erlang `{ok, {Pid, Config}}` / `{error, not_found}`. */
@@ -116,8 +122,30 @@ export type FindTransportResult<M = unknown> = (Ok & TransportEntry<M>) | NotFou
 /** `getServerForTransport`: Erlang `{ok, ServerId}` / `{error, not_found}`. */
 export type ServerForTransportResult = (Ok & { readonly serverId: string }) | Err<'not_found'>;
 
-/** Why a routed message reached nobody. */
-export type DropReason = 'server_not_found' | 'transport_not_found';
+/**
+ * Why a routed message reached nobody. `cluster_unavailable`: the target is another node's
+ * and Redis is unreachable (nothing was sent; docs/errors.md).
+ */
+export type DropReason = 'server_not_found' | 'transport_not_found' | 'cluster_unavailable';
+
+/**
+ * A message that left this thread for another node and was not delivered there (reported to
+ * {@link LegacyRegistry.onUndelivered} listeners and logged at warn): `node_unreachable` when
+ * the owner's thread no longer listened (it died or lost Redis), `cluster_unavailable` when
+ * Redis failed the send.
+ */
+export interface Undelivered {
+  readonly reason: 'node_unreachable' | 'cluster_unavailable';
+  /** `route` to a server, a transport, or a `broadcast` to transports. */
+  readonly kind: 'server' | 'transport' | 'broadcast';
+  /** The target's id (the server's for a broadcast). */
+  readonly id: string;
+  /** The node that held it. */
+  readonly node: string;
+  /** How many deliveries it stood for (1, or the transports of a broadcast frame). */
+  readonly count: number;
+  readonly message: unknown;
+}
 
 /**
  * A routing call's answer. Erlang's `route_to_*` always return `ok` (a cast) and log and drop a
@@ -132,9 +160,11 @@ export interface RouteResult {
   readonly dropped?: DropReason;
   readonly registeredElsewhere?: true;
   /**
-   * In a pool worker: how many of `delivered` went to objects of other workers. Those are
-   * handed to their worker's inbox, in order per (sender, target), and delivered there after
-   * this call returns; an exception they throw is logged on that worker.
+   * In a pool worker: how many of `delivered` went to objects of other workers (in a cluster,
+   * also of other nodes). Those are handed to their worker's inbox (another node's: over
+   * Redis), in order per (sender, target), and delivered there after this call returns; an
+   * exception they throw is logged there. One that does not reach another node is reported to
+   * {@link LegacyRegistry.onUndelivered}.
    */
   readonly forwarded?: number;
 }
