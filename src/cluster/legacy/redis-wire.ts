@@ -12,6 +12,7 @@
 import { ErlmcpError } from '../../core/errors.js';
 import type { Logger } from '../../ops/logger.js';
 import { RedisLink } from '../redis.js';
+import { keepSubscribed } from '../subscribe.js';
 import { type Address, channels, type NodeFrame } from './frames.js';
 import type { NodeWire } from './node-sync.js';
 
@@ -66,29 +67,17 @@ export async function startRedisWire(o: RedisWireOptions): Promise<RedisWire> {
     if (Array.isArray(frame)) for (const f of frame as NodeFrame[]) o.onFrame(f);
     else if (frame !== null && typeof frame === 'object') o.onFrame(frame);
   };
-  let subscribed = false;
   let closed = false;
+  let subscribed = false;
   const ready = () => {
     if (!closed && subscribed && sub.up && pub.up) o.onReady();
   };
-  // node-redis restores a subscription itself before it reports the reconnected link ready, so
-  // only the first one, made once the link is up (there is no offline queue), is ours to make.
-  // No deadline on it: a SUBSCRIBE that timed out may have succeeded, and a thread that thinks
-  // it is not subscribed counts the other nodes as unreachable until the next reconnect. It is
-  // retried while the link is up (node-redis keeps listeners in a Set: adding ours twice is one).
-  const subscribe = () => {
-    if (subscribed || !sub.up || closed) return;
-    subscribed = true;
-    sub.client.subscribe([all, mine], onMessage).then(ready, (err: Error) => {
-      subscribed = false;
-      log.warn({ err: err.message }, 'cluster: legacy wire could not subscribe yet; retrying');
-      setTimeout(subscribe, 100).unref();
-    });
-  };
-  sub.on('up', () => (subscribed ? ready() : subscribe()));
   pub.on('up', ready);
   await Promise.all([pub.start(), sub.start()]);
-  subscribe();
+  keepSubscribed(sub, [all, mine], onMessage, log, () => {
+    subscribed = true;
+    ready();
+  });
   // The outbox: frames sent in one turn of the event loop leave together, a run of frames for
   // one channel in one PUBLISH (a JSON array), so a burst of routes to one thread costs one
   // command, not one each; runs keep their order, so the order between channels is kept too.
