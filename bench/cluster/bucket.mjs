@@ -13,17 +13,9 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { processCpuUs } from '../cores/servers.mjs';
-import { cleanup, freePort, sleep, startNode, startRedis, writeResult } from './procs.mjs';
+import { cleanup, freePort, intArg, sleep, startNode, startRedis, writeResult } from './procs.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const n = i > 0 ? Number(process.argv[i + 1]) : dflt;
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} needs a whole number >= 1`);
-    process.exit(2);
-  }
-  return n;
-};
+const arg = intArg;
 const SECONDS = arg('seconds', 10);
 const CAPACITY = arg('capacity', 20);
 const RATE = arg('rate', 20);

@@ -4,19 +4,9 @@
 // it again under the same id) and times, from the kill, until every survivor's /health has
 // dropped it; then the same for a graceful stop (SIGTERM: the node leaves before it drains).
 // Polls every 10 ms. Prints p50 / p90 / max per kind; results in bench/results/cluster-detect-<date>.json.
-import { cleanup, freePort, listed, sleep, startNode as start, startRedis, writeResult } from './procs.mjs';
+import { cleanup, freePort, intArg, listed, sleep, startNode as start, startRedis, writeResult } from './procs.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const n = Number(args[i + 1]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} needs a whole number >= 1`);
-    process.exit(2);
-  }
-  return n;
-};
+const opt = intArg;
 const rounds = opt('rounds', 10);
 const nodes = Math.max(2, opt('nodes', 3));
 const heartbeatMs = opt('heartbeat-ms', 400);

@@ -7,17 +7,9 @@
 //   node bench/cluster/hop.mjs [--requests 3000] [--phases 4]
 import http from 'node:http';
 import { processCpuUs } from '../cores/servers.mjs';
-import { cleanup, freePort, startNode, startRedis, writeResult } from './procs.mjs';
+import { cleanup, freePort, intArg, startNode, startRedis, writeResult } from './procs.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const n = i > 0 ? Number(process.argv[i + 1]) : dflt;
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} needs a whole number >= 1`);
-    process.exit(2);
-  }
-  return n;
-};
+const arg = intArg;
 const N = arg('requests', 3000);
 const PHASES = arg('phases', 4);
 

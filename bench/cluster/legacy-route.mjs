@@ -15,17 +15,9 @@ import pino from 'pino';
 import { startClusterLegacy } from '../../dist/cluster/legacy/index.js';
 import { LegacyRegistry } from '../../dist/legacy/index.js';
 import { processCpuUs } from '../cores/servers.mjs';
-import { cleanup, startRedis, writeResult } from './procs.mjs';
+import { cleanup, intArg, startRedis, writeResult } from './procs.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const n = i > 0 ? Number(process.argv[i + 1]) : dflt;
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} needs a whole number >= 1`);
-    process.exit(2);
-  }
-  return n;
-};
+const arg = intArg;
 const role = process.argv.includes('--role-b') ? 'b' : 'a';
 const logger = pino({ enabled: false });
 

@@ -20,6 +20,18 @@ for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1));
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The whole number >= 1 given as `--name N` on the command line, else `dflt`; exits 2 on anything else. */
+export function intArg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} needs a whole number >= 1`);
+    process.exit(2);
+  }
+  return n;
+}
+
 export const freePort = () =>
   new Promise((resolve, reject) => {
     const s = net.createServer();

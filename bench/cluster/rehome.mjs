@@ -7,19 +7,9 @@
 // from the kill to its first answer (its re-homing time), and the 503s it got meanwhile. Any
 // other status, a wrong answer or an answer to another request fails the run.
 // Results in bench/results/cluster-rehome-<date>.json.
-import { cleanup, freePort, sleep, startNode as start, startRedis, writeResult } from './procs.mjs';
+import { cleanup, freePort, intArg, sleep, startNode as start, startRedis, writeResult } from './procs.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const n = Number(args[i + 1]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} needs a whole number >= 1`);
-    process.exit(2);
-  }
-  return n;
-};
+const opt = intArg;
 const rounds = opt('rounds', 5);
 const sessions = opt('sessions', 200);
 const nodes = Math.max(2, opt('nodes', 3));

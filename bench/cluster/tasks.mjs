@@ -9,17 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { processCpuUs } from '../cores/servers.mjs';
-import { cleanup, freePort, startNode, startRedis, startSingle, writeResult } from './procs.mjs';
+import { cleanup, freePort, intArg, startNode, startRedis, startSingle, writeResult } from './procs.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const n = i > 0 ? Number(process.argv[i + 1]) : dflt;
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} needs a whole number >= 1`);
-    process.exit(2);
-  }
-  return n;
-};
+const arg = intArg;
 const N = arg('tasks', 3000);
 const C = arg('concurrency', 16);
 const PHASES = arg('phases', 4);

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killPools, type ServedPool, servePool } from '../workers/serve-pool.js';
 import { killRedis, type PrivateRedis, startRedis } from './redis-server.js';
+import { clusterHealth } from './three-nodes.js';
 
 afterEach(() => killPools());
 
@@ -33,13 +34,6 @@ const envelope = {
   'io.modelcontextprotocol/clientCapabilities': {},
 };
 
-async function listed(node: ServedPool): Promise<{ ids: string[]; redis: string | undefined }> {
-  const h = (await (await fetch(new URL('/health', node.url))).json()) as {
-    cluster?: { nodes: { id: string }[]; redis: string };
-  };
-  return { ids: (h.cluster?.nodes ?? []).map((n) => n.id), redis: h.cluster?.redis };
-}
-
 describe('Redis killed and restarted under load', { timeout: 120_000 }, () => {
   let redis: PrivateRedis;
   beforeAll(async () => {
@@ -52,7 +46,7 @@ describe('Redis killed and restarted under load', { timeout: 120_000 }, () => {
     const join = (id: string, workers: number) => servePool(workers, ['--cluster', redis.url, '--node-id', id], env);
     const nodes = [await join('a', 1), await join('b', 2), await join('c', 1)];
     const [a, b, c] = nodes as [ServedPool, ServedPool, ServedPool];
-    const views = async () => Promise.all(nodes.map(listed));
+    const views = async () => Promise.all(nodes.map(clusterHealth));
     const until = async (ok: (v: Awaited<ReturnType<typeof views>>) => boolean, what: string) => {
       const end = Date.now() + 20_000;
       for (;;) {
@@ -92,7 +86,11 @@ describe('Redis killed and restarted under load', { timeout: 120_000 }, () => {
         const node = nodes[k % 3] as ServedPool;
         const sid = sids[(k + 1) % 3] as string; // always another node's session
         const [stateless, session] = await Promise.all([
-          post(node, { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'echo' }, echo(k, `s${k}`, envelope)),
+          post(
+            node,
+            { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+            echo(k, `s${k}`, envelope),
+          ),
           post(node, { 'mcp-protocol-version': V, 'mcp-session-id': sid }, echo(k, `m${k}`)),
         ]);
         for (const [r, want] of [

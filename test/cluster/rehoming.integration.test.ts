@@ -3,8 +3,9 @@
 // same id, with what it had subscribed to; a request that was in flight on the dead node gets a
 // JSON-RPC error instead of an answer, once; exactly one node continues the session.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killPools, type ServedPool, servePool } from '../workers/serve-pool.js';
+import { killPools, type ServedPool } from '../workers/serve-pool.js';
 import { killRedis, type PrivateRedis, startRedis } from './redis-server.js';
+import { threeNodes } from './three-nodes.js';
 
 afterEach(() => killPools());
 
@@ -65,12 +66,6 @@ async function open(node: ServedPool): Promise<string> {
   return sid;
 }
 
-/** The node ids `node`'s /health lists. */
-async function listed(node: ServedPool): Promise<string[]> {
-  const h = (await (await fetch(new URL('/health', node.url))).json()) as { cluster?: { nodes: { id: string }[] } };
-  return (h.cluster?.nodes ?? []).map((n) => n.id);
-}
-
 const continuedLines = (nodes: ServedPool[]) =>
   nodes.flatMap((n) => n.logs().filter((l) => l.includes('cluster: continuing a session whose node is gone')));
 
@@ -83,16 +78,7 @@ describe('2025 sessions continue on another node when theirs is gone', { timeout
   afterAll(() => killRedis());
 
   const cluster = async () => {
-    const env = { ERLMCP_CLUSTER_KEY_PREFIX: `r${Date.now()}` };
-    const join = (id: string, workers: number) => servePool(workers, ['--cluster', redis.url, '--node-id', id], env);
-    nodes = [await join('a', 1), await join('b', 2), await join('c', 1)];
-    const until = Date.now() + 15_000;
-    for (;;) {
-      const views = await Promise.all(nodes.map(async (n) => listed(n)));
-      if (views.every((v) => v.length === 3)) break;
-      if (Date.now() > until) throw new Error('the nodes did not all see each other');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    nodes = await threeNodes(redis, 'r');
   };
 
   /** Sends `message` to the survivors in turn until one answers other than 503; the answers. */

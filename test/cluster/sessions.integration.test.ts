@@ -8,8 +8,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { McpClient } from '../../src/mcp/client.js';
 import { StreamableHttpClientTransport } from '../../src/transports/http-client.js';
 import { freshFetch } from '../workers/fresh-fetch.js';
-import { killPools, type ServedPool, servePool } from '../workers/serve-pool.js';
+import { killPools, type ServedPool } from '../workers/serve-pool.js';
 import { killRedis, type PrivateRedis, startRedis } from './redis-server.js';
+import { threeNodes } from './three-nodes.js';
 
 const clients: McpClient[] = [];
 afterEach(async () => {
@@ -50,12 +51,6 @@ async function client(
   return { c, transport };
 }
 
-/** The node ids `node`'s /health lists. */
-async function listed(node: ServedPool): Promise<string[]> {
-  const h = (await (await fetch(new URL('/health', node.url))).json()) as { cluster?: { nodes: { id: string }[] } };
-  return (h.cluster?.nodes ?? []).map((n) => n.id);
-}
-
 describe('2025 sessions across the nodes of a cluster', { timeout: 90_000 }, () => {
   let redis: PrivateRedis;
   let nodes: ServedPool[];
@@ -65,17 +60,7 @@ describe('2025 sessions across the nodes of a cluster', { timeout: 90_000 }, () 
   afterAll(() => killRedis());
 
   const cluster = async () => {
-    const env = { ERLMCP_CLUSTER_KEY_PREFIX: `s${Date.now()}` };
-    const join = (id: string, workers: number) => servePool(workers, ['--cluster', redis.url, '--node-id', id], env);
-    nodes = [await join('a', 1), await join('b', 2), await join('c', 1)];
-    // Every node must know the others' advertise URLs before a request is proxied.
-    const until = Date.now() + 15_000;
-    for (;;) {
-      const views = await Promise.all(nodes.map(async (n) => listed(n)));
-      if (views.every((v) => v.length === 3)) break;
-      if (Date.now() > until) throw new Error('the nodes did not all see each other');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    nodes = await threeNodes(redis, 's');
   };
 
   it('serves every request of a session from any node, once and with its own result', async () => {
