@@ -69,13 +69,16 @@ export async function listed(port) {
 
 /**
  * Starts node `id` (`--workers 1` unless given) on `port`; resolves with the child once its
- * /health lists it. `env` adds ERLMCP_* settings.
+ * /health lists it. `env` adds ERLMCP_* settings; `nofile` runs it under
+ * `prlimit --nofile=N:N` (the child's pid is then prlimit's, which execs node).
  */
-export async function startNode({ id, port, redis, workers = 1, env = {} }) {
+export async function startNode({ id, port, redis, workers = 1, env = {}, nofile }) {
+  const [cmd, pre] = nofile ? ['prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath]] : [process.execPath, []];
   const child = track(
     spawn(
-      process.execPath,
+      cmd,
       [
+        ...pre,
         CLI,
         'serve',
         '--port',
