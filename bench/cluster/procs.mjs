@@ -70,10 +70,14 @@ export async function listed(port) {
 /**
  * Starts node `id` (`--workers 1` unless given) on `port`; resolves with the child once its
  * /health lists it. `env` adds ERLMCP_* settings; `nofile` runs it under
- * `prlimit --nofile=N:N` (the child's pid is then prlimit's, which execs node).
+ * `prlimit --nofile=N:N`, `nice` under `nice -n N` (both exec node: the child's pid is node's).
  */
-export async function startNode({ id, port, redis, workers = 1, env = {}, nofile }) {
-  const [cmd, pre] = nofile ? ['prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath]] : [process.execPath, []];
+export async function startNode({ id, port, redis, workers = 1, env = {}, nofile, nice }) {
+  const wrap = [
+    ...(nice ? ['nice', '-n', String(nice)] : []),
+    ...(nofile ? ['prlimit', `--nofile=${nofile}:${nofile}`] : []),
+  ];
+  const [cmd, pre] = wrap.length ? [wrap[0], [...wrap.slice(1), process.execPath]] : [process.execPath, []];
   const child = track(
     spawn(
       cmd,

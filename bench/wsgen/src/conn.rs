@@ -261,6 +261,16 @@ pub fn open(args: &Args, target: &Target) -> Result<Ws, String> {
     Ok(ws)
 }
 
+/// Reads whatever the server sent on `conns` (non-blocking) and flushes the replies tungstenite
+/// queued: pongs to its pings. Used while a thread is still opening connections, before the
+/// load loop runs; a lost connection is left for the loop to find and count.
+pub fn service(conns: &mut [(usize, Ws)]) {
+    for (_, ws) in conns.iter_mut() {
+        while ws.read().is_ok() {}
+        let _ = ws.flush();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

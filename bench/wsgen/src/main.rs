@@ -33,6 +33,9 @@ fn cpu_seconds() -> (f64, f64) {
     (s(ru.ru_utime), s(ru.ru_stime))
 }
 
+/// How often a thread still opening connections answers pings on the open ones.
+const SERVICE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Peak resident set of this process, KiB (getrusage).
 fn max_rss_kib() -> i64 {
     // SAFETY: as in cpu_seconds.
@@ -75,7 +78,15 @@ fn run(args: Args) -> Result<serde_json::Value, String> {
             .name(format!("wsgen-{t}"))
             .spawn(move || -> Result<Stats, String> {
                 let mut conns = Vec::with_capacity(n);
+                let mut serviced = Instant::now();
                 for k in 0..n {
+                    // Opening thousands of connections one after the other takes minutes on a
+                    // busy box: answer the server's pings on those already open meanwhile (its
+                    // keep-alive, 30 s by default, would close them), every 5 s.
+                    if serviced.elapsed() >= SERVICE_EVERY {
+                        conn::service(&mut conns);
+                        serviced = Instant::now();
+                    }
                     // Global connection index t + k*T picks the target round-robin.
                     let target = (t + k * args.threads) % args.targets.len();
                     match conn::open(&args, &args.targets[target]) {
@@ -89,7 +100,15 @@ fn run(args: Args) -> Result<serde_json::Value, String> {
                     }
                 }
                 let _ = ready.send(Ok(()));
-                let win = go_rx.recv().map_err(|_| "cancelled".to_string())?;
+                // Until the window is sent (other threads, other generators, --wait-go), the
+                // pings are answered as during the opening.
+                let win = loop {
+                    match go_rx.recv_timeout(SERVICE_EVERY) {
+                        Ok(w) => break w,
+                        Err(mpsc::RecvTimeoutError::Timeout) => conn::service(&mut conns),
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return Err("cancelled".into()),
+                    }
+                };
                 worker::run(conns, &args, &frames, win)
             })
             .map_err(|e| format!("cannot start a thread: {e}"))?;
