@@ -87,15 +87,21 @@ const answers = (port) =>
 
 /**
  * Starts node `id` (`--workers 1` unless given) on `port`; resolves with the child once its
- * /health lists it. `env` adds ERLMCP_* settings. Without `redis`: a node alone (no --cluster),
- * resolved once its /health answers.
+ * /health lists it. `env` adds ERLMCP_* settings; `nofile` runs it under
+ * `prlimit --nofile=N:N`, `nice` under `nice -n N` (both exec node: the child's pid is node's).
+ * Without `redis`: a node alone (no --cluster), resolved once its /health answers.
  */
-export async function startNode({ id, port, redis, workers = 1, env = {} }) {
+export async function startNode({ id, port, redis, workers = 1, env = {}, nofile, nice }) {
+  const wrap = [
+    ...(nice ? ['nice', '-n', String(nice)] : []),
+    ...(nofile ? ['prlimit', `--nofile=${nofile}:${nofile}`] : []),
+  ];
+  const [cmd, pre] = wrap.length ? [wrap[0], [...wrap.slice(1), process.execPath]] : [process.execPath, []];
   const cluster = redis === undefined ? [] : ['--cluster', redis, '--node-id', id];
   const child = track(
     spawn(
-      process.execPath,
-      [CLI, 'serve', '--port', String(port), '--workers', String(workers), ...cluster, '--log-level', 'warn'],
+      cmd,
+      [...pre, CLI, 'serve', '--port', String(port), '--workers', String(workers), ...cluster, '--log-level', 'warn'],
       {
         stdio: ['ignore', 'ignore', 'inherit'],
         env: { ...process.env, ERLMCP_BUCKET_CAPACITY: '1000000', ERLMCP_BUCKET_REFILL_PER_SEC: '10000000', ...env },
@@ -124,23 +130,4 @@ export function writeResult(name, data) {
 }
 
 /** Starts a node alone (no cluster, tasks in its memory) on `port`; resolves once /health answers. */
-export async function startSingle({ port, workers = 1, env = {} }) {
-  const child = track(
-    spawn(
-      process.execPath,
-      [CLI, 'serve', '--port', String(port), '--workers', String(workers), '--log-level', 'warn'],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, ERLMCP_BUCKET_CAPACITY: '1000000', ERLMCP_BUCKET_REFILL_PER_SEC: '10000000', ...env },
-      },
-    ),
-  );
-  const until = Date.now() + 30_000;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
-    } catch {}
-    await sleep(50);
-  }
-  throw new Error(`the single node did not serve within 30 s`);
-}
+export const startSingle = ({ port, workers = 1, env = {} }) => startNode({ id: 'single', port, workers, env });

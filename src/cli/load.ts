@@ -27,6 +27,7 @@ export const LOAD_USAGE = `load options (erlmcp load [--scenario NAME] [options]
   --duration S         Seconds of load (steps: per sub-run; idle, flood: hold time)
   --ramp-rate R        Sessions opened per second
   --steps LIST         steps: comma-separated session counts (default 1000,5000,10000,15000)
+  --nodes N            cluster: erlmcp serve --cluster nodes the harness starts (default 3)
   --inflight N         Unanswered requests per session: open loop cap / closed loop depth (default 64)
   --sources N          Loopback source addresses to spread sockets over (default: as many as needed)
   --timeout-ms MS      Handshake deadline and final drain time (default ${DEFAULT_TIMEOUT_MS})

@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ErlmcpError } from '../core/errors.js';
+import type { ClusterTarget } from './cluster-target.js';
 import type { HealthSample } from './health.js';
 import { OpenLoopDriver } from './open-loop.js';
 import type { SessionPool } from './pool.js';
@@ -34,6 +35,8 @@ export class RunContext {
   /** The MCP endpoint under load. */
   readonly url: URL;
   readonly startedByHarness: boolean;
+  /** The cluster's nodes, for a scenario that runs against one (the pool spreads over them). */
+  readonly cluster: ClusterTarget | undefined;
   readonly signal: AbortSignal;
   readonly findings: Record<string, Finding> = {};
   readonly steps: LoadStep[] = [];
@@ -61,6 +64,7 @@ export class RunContext {
     probe: HealthProbe | undefined;
     url: URL;
     startedByHarness: boolean;
+    cluster?: ClusterTarget;
     signal: AbortSignal;
     say: (text: string) => void;
     requestedSessions: number;
@@ -74,6 +78,7 @@ export class RunContext {
     this.probe = init.probe;
     this.url = init.url;
     this.startedByHarness = init.startedByHarness;
+    this.cluster = init.cluster;
     this.signal = init.signal;
     this.#say = init.say;
   }

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { ErlmcpError } from '../core/errors.js';
 import { fdLimits, raiseFdLimit } from '../ops/fd-limit.js';
 import { ClientLag } from './client-lag.js';
+import { type ClusterTarget, discoverCluster, startCluster } from './cluster-target.js';
 import { RunContext } from './context.js';
 import { fdsWanted, planFds } from './fd-plan.js';
 import { machineInfo } from './machine.js';
@@ -75,8 +76,19 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
   }
 
   let server: StartedServer | undefined;
+  let cluster: ClusterTarget | undefined;
   let url: URL;
-  if (run.url === undefined) {
+  if (scenario.cluster) {
+    cluster =
+      run.url === undefined
+        ? await startCluster(
+            run.nodes,
+            { maxConnections: plan.serverMaxConnections, ...scenario.server },
+            { timeoutMs: SERVER_START_MS },
+          )
+        : await discoverCluster(run.url);
+    url = cluster.nodes[0] as URL;
+  } else if (run.url === undefined) {
     server = await startServer(
       { maxConnections: plan.serverMaxConnections, ...scenario.server },
       { timeoutMs: SERVER_START_MS },
@@ -92,16 +104,21 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
   // Interrupted while the server was starting.
   if (io.signal?.aborted) abort.abort();
   let serverDied: string | undefined;
+  let dead: StartedServer | undefined;
   const diedError = () =>
     new ErlmcpError(
       'ERR_LOAD_TARGET',
-      `the server exited (${serverDied}) during the run; its last log lines:\n${server?.logTail().join('\n')}`,
+      `the server exited (${serverDied}) during the run; its last log lines:\n${dead?.logTail().join('\n')}`,
     );
-  server?.exited.then((how) => {
-    if (abort.signal.aborted) return;
-    serverDied = how;
-    abort.abort();
-  });
+  const selfStartedServers = server !== undefined ? [server] : [...(cluster?.started ?? [])];
+  for (const s of selfStartedServers) {
+    s.exited.then((how) => {
+      if (abort.signal.aborted) return;
+      serverDied = how;
+      dead = s;
+      abort.abort();
+    });
+  }
   const expected = scenario.expectedSec(run);
   const watchdogSec = expected * WATCHDOG_FACTOR + WATCHDOG_MARGIN_SEC;
   let cut = false;
@@ -110,7 +127,14 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
     abort.abort();
   }, watchdogSec * 1000);
 
-  const poolOptions = { url, transport: run.transport, timeoutMs: run.timeoutMs, sources, httpSockets: plan.sockets };
+  const poolOptions = {
+    url,
+    nodes: cluster?.nodes,
+    transport: run.transport,
+    timeoutMs: run.timeoutMs,
+    sources,
+    httpSockets: plan.sockets,
+  };
   const recorder = new Recorder(t0);
   const pool = new SessionPool({ ...poolOptions, recorder });
   let ctx: RunContext | undefined;
@@ -129,7 +153,8 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
       recorder,
       probe: first === undefined ? undefined : probe,
       url,
-      startedByHarness: server !== undefined,
+      startedByHarness: selfStartedServers.length > 0,
+      cluster,
       signal: abort.signal,
       say,
       requestedSessions,
@@ -189,7 +214,7 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
       target: {
         url: url.href,
         transport: run.transport,
-        startedByHarness: server !== undefined,
+        startedByHarness: selfStartedServers.length > 0,
         sourceAddresses: sources,
       },
     });
@@ -205,6 +230,7 @@ export async function runLoad(flags: LoadFlags, io: LoadIo): Promise<LoadReport>
     pool.abandonAll();
     await pool.closeAll(performance.now() + Math.min(run.timeoutMs, 5_000));
     await server?.stop();
+    await cluster?.stop();
   }
 }
 

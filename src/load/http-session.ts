@@ -35,10 +35,13 @@ export function createLoadAgent(url: URL, maxSockets: number, localAddress?: str
 /** One MCP session over Streamable HTTP; see the file comment. */
 export class HttpLoadSession extends LoadSession {
   readonly #target: ExchangeTarget;
+  /** Where the load requests go: #target, or env.requestUrl with the same session id. */
+  #requests: ExchangeTarget;
 
   constructor(index: number, env: SessionEnv, agent: http.Agent) {
     super(index, env);
     this.#target = { url: env.url, agent };
+    this.#requests = this.#target;
   }
 
   connect(): Promise<OpenOutcome> {
@@ -59,6 +62,8 @@ export class HttpLoadSession extends LoadSession {
           return;
         }
         this.#target.sessionId = r.sessionId;
+        if (this.env.requestUrl !== undefined)
+          this.#requests = { url: this.env.requestUrl, agent: this.#target.agent, sessionId: r.sessionId };
         postMessage(this.#target, INITIALIZED_BODY, undefined, this.env.timeoutMs, (n) => {
           if (n.error !== undefined || n.status >= 300) {
             done({ ok: false, refused: false, reason: `notifications/initialized: ${n.error ?? `HTTP ${n.status}`}` });
@@ -71,7 +76,7 @@ export class HttpLoadSession extends LoadSession {
   }
 
   protected write(id: number): void {
-    postMessage(this.#target, callBody(id), id, 0, (r) => this.#settle(id, r));
+    postMessage(this.#requests, callBody(id), id, 0, (r) => this.#settle(id, r));
   }
 
   #settle(id: number, r: ExchangeResult): void {

@@ -34,6 +34,8 @@ export interface LoadFlags {
   steps?: number[];
   /** `--inflight`: unanswered requests per session (open loop: the cap; closed loop: the K kept in flight). */
   inflight?: number;
+  /** `--nodes`: cluster: the `erlmcp serve --cluster` nodes the harness starts (default: the scenario's). */
+  nodes?: number;
   /** `--sources`: loopback source addresses to spread sockets over (default: as many as needed). */
   sources?: number;
   /** `--timeout-ms`: handshake deadline and drain time (default 10000). */
@@ -58,8 +60,11 @@ export type ValueFlag =
   | '--duration'
   | '--ramp-rate'
   | '--steps'
-  | '--inflight';
+  | '--inflight'
+  | '--nodes';
 
+/** Largest accepted `--nodes`. */
+export const MAX_NODES = 32;
 /** Largest accepted `--sessions` / step. */
 export const MAX_SESSIONS = 1_000_000;
 /** Default of `--timeout-ms`. */
@@ -89,6 +94,7 @@ export function parseLoadArgs(args: readonly string[]): LoadFlags {
         'ramp-rate': { type: 'string' },
         steps: { type: 'string' },
         inflight: { type: 'string' },
+        nodes: { type: 'string' },
         sources: { type: 'string' },
         'timeout-ms': { type: 'string' },
         json: { type: 'string' },
@@ -128,6 +134,7 @@ export function parseLoadArgs(args: readonly string[]): LoadFlags {
     rampRate: optPositive('--ramp-rate', str('ramp-rate'), 'sessions per second', 1_000_000),
     steps: optSteps(str('steps')),
     inflight: optInt('--inflight', str('inflight'), 1, 100_000),
+    nodes: optInt('--nodes', str('nodes'), 1, MAX_NODES),
     sources: optInt('--sources', str('sources'), 1, 65_000),
     timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
     json: optPath('--json', str('json')),

@@ -17,6 +17,12 @@ export const DEFAULT_HANDSHAKES = 64;
 /** Options of {@link SessionPool}. */
 export interface PoolOptions {
   url: URL;
+  /**
+   * The nodes of a cluster (url among them): session i opens on node i mod N and, over HTTP,
+   * sends its requests to node (i + floor(i / N)) mod N, as a load balancer without affinity
+   * would: 1 in N sessions direct, the others through a cross-node hop. Absent: `url` alone.
+   */
+  nodes?: readonly URL[];
   transport: 'ws' | 'http';
   recorder: Recorder;
   /** Handshake (and polite close) deadline in ms. */
@@ -150,8 +156,11 @@ export class SessionPool {
   #create(index: number): LoadSession {
     const o = this.#options;
     const bind = this.#bind;
+    const nodes = o.nodes ?? [];
+    const n = nodes.length;
     const env: SessionEnv = {
-      url: o.url,
+      url: n > 0 ? (nodes[index % n] as URL) : o.url,
+      requestUrl: n > 1 && o.transport === 'http' ? nodes[(index + Math.floor(index / n)) % n] : undefined,
       recorder: o.recorder,
       timeoutMs: o.timeoutMs,
       localAddress: bind.length > 0 ? bind[index % bind.length] : undefined,

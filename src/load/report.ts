@@ -9,7 +9,17 @@ import { ErlmcpError } from '../core/errors.js';
 export const REPORT_SCHEMA = 'erlmcp-load-report/1';
 
 /** Names `LoadReport.scenario` may take: the presets of `erlmcp load --scenario`, or `custom`. */
-export const LOAD_SCENARIOS = ['baseline', 'flood', 'bombing', 'steps', 'idle', 'chaos', 'recovery', 'custom'] as const;
+export const LOAD_SCENARIOS = [
+  'baseline',
+  'flood',
+  'bombing',
+  'steps',
+  'idle',
+  'chaos',
+  'recovery',
+  'cluster',
+  'custom',
+] as const;
 
 /** How a sent request that was not answered with a result can end, besides `lost`. */
 export const ERROR_KINDS = ['rate_limited', 'overloaded', 'circuit_open', 'timeout', 'transport', 'protocol'] as const;

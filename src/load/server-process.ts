@@ -29,6 +29,8 @@ export interface ServerSettings {
    * the JS generator needs the other cores. `bench:cores` measures the pool.
    */
   workers?: number;
+  /** Join a cluster on this Redis as this node (cluster scenario; cluster-target.ts). */
+  cluster?: { redis: string; nodeId: string };
 }
 
 /** A running self-started server. */
@@ -66,6 +68,7 @@ export function serverConfig(settings: ServerSettings): Record<string, unknown> 
     debug: { faultInjection: settings.faultInjection === true },
   };
   if (settings.bucket !== undefined) config.bucket = { ...settings.bucket };
+  if (settings.cluster !== undefined) config.cluster = { ...settings.cluster };
   return config;
 }
 

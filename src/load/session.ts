@@ -26,6 +26,11 @@ export interface SessionHooks {
 export interface SessionEnv {
   /** The MCP endpoint (http: or https:; the WebSocket session swaps the scheme). */
   url: URL;
+  /**
+   * HTTP only: where the session's requests go after the handshake, when not `url` (another
+   * node of a cluster, which proxies them to the session's owner).
+   */
+  requestUrl?: URL;
   recorder: Recorder;
   /** Handshake deadline in ms. */
   timeoutMs: number;
@@ -47,6 +52,8 @@ export abstract class LoadSession {
   protected readonly pending = new Map<number, number>();
   /** Set once the run is over: late answers are neither counted nor called duplicated. */
   protected ignoring = false;
+  /** Load requests answered with a result (not an error) so far. */
+  okCount = 0;
   #nextId = 1;
 
   constructor(index: number, env: SessionEnv) {
@@ -102,8 +109,10 @@ export abstract class LoadSession {
     this.pending.delete(id as number);
     const us = Math.max(0, (performance.now() - t0) * 1000);
     const outcome = outcomeOf(msg);
-    if (outcome === 'ok') this.env.recorder.recordOk(us);
-    else this.env.recorder.recordError(outcome, us);
+    if (outcome === 'ok') {
+      this.okCount++;
+      this.env.recorder.recordOk(us);
+    } else this.env.recorder.recordError(outcome, us);
     this.env.hooks.onSettled?.(this);
   }
 

@@ -16,6 +16,8 @@ export interface ScenarioDefaults {
   rampRate: number;
   inflight: number;
   steps?: number[];
+  /** Nodes of a self-started cluster (cluster scenario). */
+  nodes?: number;
 }
 
 /** Everything a run uses, resolved. */
@@ -35,6 +37,8 @@ export interface LoadSettings {
   durationSec: number;
   rampRate: number;
   inflight: number;
+  /** Nodes a self-started cluster has (1 for every scenario but cluster). */
+  nodes: number;
   /** --sources: a fixed count of loopback source addresses. */
   sources: number | undefined;
   timeoutMs: number;
@@ -52,6 +56,7 @@ const GIVEN: Record<ValueFlag, (f: LoadFlags) => unknown> = {
   '--ramp-rate': (f) => f.rampRate,
   '--steps': (f) => f.steps,
   '--inflight': (f) => f.inflight,
+  '--nodes': (f) => f.nodes,
 };
 
 /**
@@ -104,6 +109,7 @@ export function resolveSettings(
     durationSec: flags.duration ?? defaults.durationSec,
     rampRate: flags.rampRate ?? defaults.rampRate,
     inflight: flags.inflight ?? defaults.inflight,
+    nodes: flags.nodes ?? defaults.nodes ?? 1,
     sources: flags.sources,
     timeoutMs: flags.timeoutMs,
     json: flags.json,

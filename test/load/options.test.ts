@@ -43,6 +43,14 @@ describe('erlmcp load options', () => {
     expect(settings(['--scenario', 'idle'])).toMatchObject({ sessions: 100_000, durationSec: 5 });
     expect(settings(['--scenario', 'chaos'])).toMatchObject({ sessions: 200, rate: 5_000, durationSec: 15 });
     expect(settings(['--scenario', 'recovery'])).toMatchObject({ sessions: 25, rate: 2_500, durationSec: 5 });
+    expect(settings(['--scenario', 'cluster'])).toMatchObject({
+      sessions: 300,
+      rate: 1_500,
+      durationSec: 10,
+      nodes: 3,
+    });
+    expect(settings(['--scenario', 'cluster', '--nodes', '5'])).toMatchObject({ nodes: 5 });
+    expect(settings([])).toMatchObject({ nodes: 1 });
   });
 
   it('derives the total rate from the per-session rate and the other way round', () => {
@@ -73,7 +81,7 @@ describe('erlmcp load options', () => {
       '--steps must be a comma-separated list of increasing session counts in 1..1000000 (e.g. 1000,5000,10000), got "40,20"',
     );
     expect(optionsMessage(['--scenario', 'nope'])).toBe(
-      '--scenario must be one of baseline, flood, bombing, steps, idle, chaos, recovery, custom, got "nope"',
+      '--scenario must be one of baseline, flood, bombing, steps, idle, chaos, recovery, cluster, custom, got "nope"',
     );
     expect(optionsMessage(['--transport', 'udp'])).toBe('--transport must be ws or http, got "udp"');
     expect(optionsMessage(['--url', 'ftp://127.0.0.1/'])).toBe(
@@ -83,6 +91,12 @@ describe('erlmcp load options', () => {
       '--url must be an absolute URL like http://127.0.0.1:9999/mcp, got "nope"',
     );
     expect(optionsMessage(['--bogus'])).toMatch(/^Unknown option '--bogus'/);
+    expect(optionsMessage(['--scenario', 'cluster', '--nodes', '0'])).toBe(
+      '--nodes must be an integer in 1..32, got "0"',
+    );
+    expect(optionsMessage(['--scenario', 'cluster', '--nodes', '33'])).toBe(
+      '--nodes must be an integer in 1..32, got "33"',
+    );
   });
 
   it('refuses conflicting flags and flags the scenario does not read', () => {
@@ -97,6 +111,9 @@ describe('erlmcp load options', () => {
     );
     expect(optionsMessage(['--scenario', 'steps', '--sessions', '5'])).toMatch(
       /^--sessions does not apply to --scenario steps/,
+    );
+    expect(optionsMessage(['--scenario', 'baseline', '--nodes', '3'])).toMatch(
+      /^--nodes does not apply to --scenario baseline/,
     );
   });
 

@@ -147,7 +147,7 @@ describe('validateReport', () => {
 
   it('checks field types and enumerations', () => {
     expect(problemsAfter((r) => (r.scenario = 'soak'))).toEqual([
-      'scenario: expected one of baseline, flood, bombing, steps, idle, chaos, recovery, custom, got "soak"',
+      'scenario: expected one of baseline, flood, bombing, steps, idle, chaos, recovery, cluster, custom, got "soak"',
     ]);
     expect(problemsAfter((r) => (r.startedAt = 'yesterday'))).toEqual([
       'startedAt: expected an ISO 8601 date-time, got "yesterday"',

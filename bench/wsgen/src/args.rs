@@ -4,8 +4,11 @@ use std::time::Duration;
 
 /// Usage text printed by `--help` and after an argument error.
 pub const USAGE: &str =
-    "usage: wsgen --url ws://127.0.0.1:PORT/PATH [--connections C] [--duration S] [--warmup W]
-             [--threads T] [--mode mcp|echo] [--tool NAME] [--arguments JSON] [--subprotocol P]
+    "usage: wsgen --url ws://127.0.0.1:PORT/PATH [--url ...] [--connections C] [--duration S]
+             [--warmup W] [--threads T] [--mode mcp|echo] [--tool NAME] [--arguments JSON]
+             [--subprotocol P] [--interval S] [--max-open-failures N] [--wait-go] [--marks]
+  --url URL         a target; repeat it to spread the connections round-robin over several
+                    servers (connection i goes to URL i mod the number of URLs)
   --connections C   WebSocket connections, each with one request outstanding (default 50)
   --duration S      measured seconds, fractions allowed (default 5)
   --warmup W        seconds before the measured window, not counted (default 1)
@@ -16,8 +19,16 @@ pub const USAGE: &str =
   --tool NAME       the tool tools/call names (default echo)
   --arguments JSON  its arguments (default {\"message\":\"hello\"})
   --subprotocol P   WebSocket subprotocol offered (default mcp; '' offers none)
+  --interval S      0: closed loop, a response sends the next request at once (default). > 0:
+                    held sessions, each connection sends one request every S seconds (the
+                    first ones staggered over S), so many idle sessions are checked alive
+  --max-open-failures N  connections that may fail to open before the run aborts (default 0);
+                    the failed ones are counted and left out
+  --wait-go         after opening every connection, wait for a line on stdin before the
+                    warm-up starts (a caller starting several generators aligns their windows)
   --marks           print `WSGEN_WINDOW start` / `WSGEN_WINDOW end` lines on stderr at the
-                    measured window's ends (for a caller that samples the server's CPU there)
+                    measured window's ends (for a caller that samples the server's CPU there),
+                    and `WSGEN_OPEN <opened> <failed> <seconds>` once every connection is open
 Prints one JSON line with the results on stdout.";
 
 /// The options that take a value.
@@ -31,6 +42,8 @@ const FLAGS: &[&str] = &[
     "--tool",
     "--arguments",
     "--subprotocol",
+    "--interval",
+    "--max-open-failures",
 ];
 
 /// How each connection talks to the server.
@@ -46,10 +59,8 @@ pub enum Mode {
 /// What the command line asks for. Every field is validated by [`parse`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Args {
-    /// `ws://host:port/path`; `host:port` is what the TCP connections go to.
-    pub url: String,
-    /// `host:port` taken from `url`.
-    pub authority: String,
+    /// The targets, at least one, in the order given.
+    pub targets: Vec<Target>,
     /// Number of connections, at least 1.
     pub connections: usize,
     /// Length of the measured window, more than zero.
@@ -68,6 +79,21 @@ pub struct Args {
     pub subprotocol: Option<String>,
     /// `--marks`: announce the measured window's start and end on stderr.
     pub marks: bool,
+    /// Seconds between a connection's requests; zero: closed loop.
+    pub interval: Duration,
+    /// Open failures tolerated before the run aborts.
+    pub max_open_failures: usize,
+    /// `--wait-go`: wait for a line on stdin between opening and the warm-up.
+    pub wait_go: bool,
+}
+
+/// One server the connections go to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// `ws://host:port/path`.
+    pub url: String,
+    /// `host:port` taken from `url`: what the TCP connections go to.
+    pub authority: String,
 }
 
 /// The result of parsing: run with these arguments, or print the usage and exit 0.
@@ -124,7 +150,10 @@ fn authority(url: &str) -> Result<String, String> {
 
 /// Parses the arguments after the program name.
 pub fn parse<I: IntoIterator<Item = String>>(argv: I) -> Result<Parsed, String> {
-    let mut url = None;
+    let mut urls = Vec::new();
+    let mut interval = Duration::ZERO;
+    let mut max_open_failures = 0;
+    let mut wait_go = false;
     let mut connections = 50;
     let mut duration = Duration::from_secs(5);
     let mut warmup = Duration::from_secs(1);
@@ -143,6 +172,10 @@ pub fn parse<I: IntoIterator<Item = String>>(argv: I) -> Result<Parsed, String> 
             marks = true;
             continue;
         }
+        if flag == "--wait-go" {
+            wait_go = true;
+            continue;
+        }
         // Both `--flag value` and `--flag=value`.
         let (name, inline) = match flag.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
@@ -159,7 +192,13 @@ pub fn parse<I: IntoIterator<Item = String>>(argv: I) -> Result<Parsed, String> 
             None => it.next().ok_or_else(|| format!("{name} needs a value"))?,
         };
         match name.as_str() {
-            "--url" => url = Some(value),
+            "--url" => urls.push(value),
+            "--interval" => interval = seconds(&name, &value, true)?,
+            "--max-open-failures" => {
+                max_open_failures = value.parse::<usize>().map_err(|_| {
+                    format!("{name} needs a whole number >= 0, got {value:?}")
+                })?
+            }
             "--connections" => connections = count(&name, &value)?,
             "--duration" => duration = seconds(&name, &value, false)?,
             "--warmup" => warmup = seconds(&name, &value, true)?,
@@ -185,11 +224,15 @@ pub fn parse<I: IntoIterator<Item = String>>(argv: I) -> Result<Parsed, String> 
             _ => return Err(format!("unknown option {name}")),
         }
     }
-    let url = url.ok_or("--url is required")?;
-    let authority = authority(&url)?;
+    if urls.is_empty() {
+        return Err("--url is required".into());
+    }
+    let targets = urls
+        .into_iter()
+        .map(|url| authority(&url).map(|authority| Target { url, authority }))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Parsed::Run(Args {
-        url,
-        authority,
+        targets,
         connections,
         duration,
         warmup,
@@ -199,6 +242,9 @@ pub fn parse<I: IntoIterator<Item = String>>(argv: I) -> Result<Parsed, String> 
         arguments,
         subprotocol,
         marks,
+        interval,
+        max_open_failures,
+        wait_go,
     }))
 }
 
@@ -216,7 +262,8 @@ mod tests {
     #[test]
     fn defaults() {
         let a = run(&["--url", "ws://127.0.0.1:9999/mcp"]).unwrap();
-        assert_eq!(a.authority, "127.0.0.1:9999");
+        assert_eq!(a.targets.len(), 1);
+        assert_eq!(a.targets[0].authority, "127.0.0.1:9999");
         assert_eq!(a.connections, 50);
         assert_eq!(a.duration, Duration::from_secs(5));
         assert_eq!(a.warmup, Duration::from_secs(1));
@@ -226,6 +273,9 @@ mod tests {
         assert_eq!(a.arguments, r#"{"message":"hello"}"#);
         assert_eq!(a.subprotocol.as_deref(), Some("mcp"));
         assert!(!a.marks);
+        assert_eq!(a.interval, Duration::ZERO);
+        assert_eq!(a.max_open_failures, 0);
+        assert!(!a.wait_go);
     }
 
     #[test]
@@ -248,9 +298,20 @@ mod tests {
             "--subprotocol",
             "",
             "--marks",
+            "--url",
+            "ws://127.0.0.2:81/mcp",
+            "--interval",
+            "2.5",
+            "--max-open-failures=7",
+            "--wait-go",
         ])
         .unwrap();
-        assert_eq!(a.authority, "localhost:80");
+        assert_eq!(a.targets[0].authority, "localhost:80");
+        assert_eq!(a.targets[1].url, "ws://127.0.0.2:81/mcp");
+        assert_eq!(a.targets[1].authority, "127.0.0.2:81");
+        assert_eq!(a.interval, Duration::from_millis(2500));
+        assert_eq!(a.max_open_failures, 7);
+        assert!(a.wait_go);
         assert_eq!(a.connections, 4);
         assert_eq!(a.duration, Duration::from_millis(500));
         assert_eq!(a.warmup, Duration::ZERO);
@@ -303,6 +364,18 @@ mod tests {
                 "--threads needs a value",
             ),
             (&["stray"], "unexpected argument"),
+            (
+                &["--url", "ws://h:1/", "--url", "http://h:2/"],
+                "must start with ws://",
+            ),
+            (
+                &["--url", "ws://h:1/", "--interval", "-1"],
+                "--interval must be >= 0",
+            ),
+            (
+                &["--url", "ws://h:1/", "--max-open-failures", "x"],
+                "whole number >= 0",
+            ),
         ];
         for (argv, want) in cases {
             let err = run(argv).unwrap_err();

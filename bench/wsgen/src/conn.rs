@@ -12,7 +12,7 @@ use tungstenite::http::HeaderValue;
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Message, WebSocket};
 
-use crate::args::{Args, Mode};
+use crate::args::{Args, Mode, Target};
 
 /// Connect, upgrade and handshake each get this long.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -170,13 +170,13 @@ fn setup_err(what: &str, url: &str, e: impl std::fmt::Display) -> String {
     format!("{what} {url}: {e}")
 }
 
-/// Opens one connection to `args.url`; in `mcp` mode also sends `initialize`, waits for its
+/// Opens one connection to `target.url`; in `mcp` mode also sends `initialize`, waits for its
 /// result and sends `notifications/initialized`. Returns the socket switched to non-blocking.
-pub fn open(args: &Args) -> Result<Ws, String> {
-    let addrs: Vec<_> = args
+pub fn open(args: &Args, target: &Target) -> Result<Ws, String> {
+    let addrs: Vec<_> = target
         .authority
         .to_socket_addrs()
-        .map_err(|e| setup_err("cannot resolve", &args.authority, e))?
+        .map_err(|e| setup_err("cannot resolve", &target.authority, e))?
         .collect();
     let mut last = None;
     let mut stream = None;
@@ -191,26 +191,26 @@ pub fn open(args: &Args) -> Result<Ws, String> {
     }
     let stream = stream.ok_or_else(|| {
         let why = last.map_or("no address".to_string(), |e| e.to_string());
-        setup_err("cannot connect to", &args.url, why)
+        setup_err("cannot connect to", &target.url, why)
     })?;
     stream
         .set_nodelay(true)
-        .map_err(|e| setup_err("set_nodelay on", &args.url, e))?;
+        .map_err(|e| setup_err("set_nodelay on", &target.url, e))?;
     stream
         .set_read_timeout(Some(SETUP_TIMEOUT))
-        .map_err(|e| setup_err("socket", &args.url, e))?;
+        .map_err(|e| setup_err("socket", &target.url, e))?;
     stream
         .set_write_timeout(Some(SETUP_TIMEOUT))
-        .map_err(|e| setup_err("socket", &args.url, e))?;
+        .map_err(|e| setup_err("socket", &target.url, e))?;
 
-    let mut req = args
+    let mut req = target
         .url
         .as_str()
         .into_client_request()
-        .map_err(|e| setup_err("bad URL", &args.url, e))?;
+        .map_err(|e| setup_err("bad URL", &target.url, e))?;
     if let Some(p) = &args.subprotocol {
         let v =
-            HeaderValue::from_str(p).map_err(|e| setup_err("bad subprotocol for", &args.url, e))?;
+            HeaderValue::from_str(p).map_err(|e| setup_err("bad subprotocol for", &target.url, e))?;
         req.headers_mut().insert("Sec-WebSocket-Protocol", v);
     }
     // A small read buffer: tungstenite zero-fills it up to this size before every socket read
@@ -225,40 +225,50 @@ pub fn open(args: &Args) -> Result<Ws, String> {
         drained: false,
     };
     let (mut ws, _) = tungstenite::client::client_with_config(req, stream, Some(config))
-        .map_err(|e| setup_err("WebSocket upgrade failed at", &args.url, e))?;
+        .map_err(|e| setup_err("WebSocket upgrade failed at", &target.url, e))?;
 
     if args.mode == Mode::Mcp {
         let init = format!(
             r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{PROTOCOL_VERSION}","capabilities":{{}},"clientInfo":{{"name":"wsgen","version":"1"}}}}}}"#
         );
         ws.send(Message::text(init))
-            .map_err(|e| setup_err("sending initialize to", &args.url, e))?;
+            .map_err(|e| setup_err("sending initialize to", &target.url, e))?;
         loop {
             let msg = ws.read().map_err(|e| match e {
                 tungstenite::Error::Io(io)
                     if matches!(io.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
                 {
-                    setup_err("no initialize result within 10 s from", &args.url, io)
+                    setup_err("no initialize result within 10 s from", &target.url, io)
                 }
-                e => setup_err("reading the initialize result from", &args.url, e),
+                e => setup_err("reading the initialize result from", &target.url, e),
             })?;
             let Message::Text(t) = msg else { continue };
             match classify(t.as_str(), 0) {
                 Reply::Ok => break,
                 Reply::Failed => {
-                    return Err(format!("initialize failed at {}: {}", args.url, t.as_str()))
+                    return Err(format!("initialize failed at {}: {}", target.url, t.as_str()))
                 }
                 Reply::Other => continue,
             }
         }
         let ack = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
         ws.send(Message::text(ack))
-            .map_err(|e| setup_err("sending notifications/initialized to", &args.url, e))?;
+            .map_err(|e| setup_err("sending notifications/initialized to", &target.url, e))?;
     }
     ws.get_mut()
         .arm()
-        .map_err(|e| setup_err("socket", &args.url, e))?;
+        .map_err(|e| setup_err("socket", &target.url, e))?;
     Ok(ws)
+}
+
+/// Reads whatever the server sent on `conns` (non-blocking) and flushes the replies tungstenite
+/// queued: pongs to its pings. Used while a thread is still opening connections, before the
+/// load loop runs; a lost connection is left for the loop to find and count.
+pub fn service(conns: &mut [(usize, Ws)]) {
+    for (_, ws) in conns.iter_mut() {
+        while ws.read().is_ok() {}
+        let _ = ws.flush();
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! wsgen: a closed-loop WebSocket load generator for erlmcp's `npm run bench:cores`.
 //!
-//! C connections spread over T threads, each thread one epoll loop; every connection keeps one
-//! `tools/call` outstanding. After a warm-up, responses received in the measured window are
+//! C connections spread over T threads (and round-robin over the `--url`s), each thread one
+//! epoll loop; every connection keeps one `tools/call` outstanding (or, with `--interval`, sends
+//! one every S seconds: held sessions checked alive). After a warm-up, responses received in the measured window are
 //! counted and their latencies recorded; the process's CPU time (getrusage, all threads) is read
 //! at the window's two ends. One JSON line of results goes to stdout. Native and epoll-driven so
 //! that the generator costs a small fraction of the server's CPU per request.
@@ -11,7 +12,9 @@ mod conn;
 mod hist;
 mod worker;
 
+use std::io::BufRead;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Instant;
@@ -28,6 +31,17 @@ fn cpu_seconds() -> (f64, f64) {
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
     let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     (s(ru.ru_utime), s(ru.ru_stime))
+}
+
+/// How often a thread still opening connections answers pings on the open ones.
+const SERVICE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Peak resident set of this process, KiB (getrusage).
+fn max_rss_kib() -> i64 {
+    // SAFETY: as in cpu_seconds.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    ru.ru_maxrss
 }
 
 /// `--marks`: one line on stderr (unbuffered) at each end of the measured window.
@@ -48,6 +62,8 @@ fn sleep_until(t: Instant) {
 fn run(args: Args) -> Result<serde_json::Value, String> {
     let frames = std::sync::Arc::new(Frames::new(&args));
     let args = std::sync::Arc::new(args);
+    let open_failed = std::sync::Arc::new(AtomicUsize::new(0));
+    let open_t0 = Instant::now();
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
     let mut go = Vec::new();
     let mut handles = Vec::new();
@@ -57,22 +73,43 @@ fn run(args: Args) -> Result<serde_json::Value, String> {
         let (go_tx, go_rx) = mpsc::channel::<Window>();
         go.push(go_tx);
         let (args, frames, ready) = (args.clone(), frames.clone(), ready_tx.clone());
+        let failed = open_failed.clone();
         let h = thread::Builder::new()
             .name(format!("wsgen-{t}"))
             .spawn(move || -> Result<Stats, String> {
                 let mut conns = Vec::with_capacity(n);
-                for _ in 0..n {
-                    match conn::open(&args) {
-                        Ok(ws) => conns.push(ws),
+                let mut serviced = Instant::now();
+                for k in 0..n {
+                    // Opening thousands of connections one after the other takes minutes on a
+                    // busy box: answer the server's pings on those already open meanwhile (its
+                    // keep-alive, 30 s by default, would close them), every 5 s.
+                    if serviced.elapsed() >= SERVICE_EVERY {
+                        conn::service(&mut conns);
+                        serviced = Instant::now();
+                    }
+                    // Global connection index t + k*T picks the target round-robin.
+                    let target = (t + k * args.threads) % args.targets.len();
+                    match conn::open(&args, &args.targets[target]) {
+                        Ok(ws) => conns.push((target, ws)),
                         Err(e) => {
-                            let _ = ready.send(Err(e.clone()));
-                            return Err(e);
+                            if failed.fetch_add(1, Ordering::Relaxed) >= args.max_open_failures {
+                                let _ = ready.send(Err(e.clone()));
+                                return Err(e);
+                            }
                         }
                     }
                 }
                 let _ = ready.send(Ok(()));
-                let win = go_rx.recv().map_err(|_| "cancelled".to_string())?;
-                worker::run(conns, args.mode, &frames, win)
+                // Until the window is sent (other threads, other generators, --wait-go), the
+                // pings are answered as during the opening.
+                let win = loop {
+                    match go_rx.recv_timeout(SERVICE_EVERY) {
+                        Ok(w) => break w,
+                        Err(mpsc::RecvTimeoutError::Timeout) => conn::service(&mut conns),
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return Err("cancelled".into()),
+                    }
+                };
+                worker::run(conns, &args, &frames, win)
             })
             .map_err(|e| format!("cannot start a thread: {e}"))?;
         handles.push(h);
@@ -84,6 +121,18 @@ fn run(args: Args) -> Result<serde_json::Value, String> {
             Ok(Err(e)) => return Err(e),
             Err(_) => return Err("a load thread died during setup".into()),
         }
+    }
+    let open_sec = open_t0.elapsed().as_secs_f64();
+    let (ou, os) = cpu_seconds();
+    let failed = open_failed.load(Ordering::Relaxed);
+    let opened = args.connections - failed;
+    if args.marks {
+        eprintln!("WSGEN_OPEN {opened} {failed} {open_sec:.3}");
+    }
+    if args.wait_go {
+        let mut line = String::new();
+        // EOF (the caller went away) starts the run too: it is bounded by --duration anyway.
+        let _ = std::io::stdin().lock().read_line(&mut line);
     }
     let start = Instant::now() + args.warmup;
     let win = Window {
@@ -109,10 +158,7 @@ fn run(args: Args) -> Result<serde_json::Value, String> {
             .join()
             .map_err(|_| "a load thread panicked".to_string())??;
         hist.merge(&st.hist);
-        total.failed += st.failed;
-        total.closed += st.closed;
-        total.broken += st.broken;
-        total.unanswered += st.unanswered;
+        total.add(&st);
     }
     let requests = hist.count();
     let errors = total.failed + total.closed + total.broken + total.unanswered;
@@ -137,6 +183,15 @@ fn run(args: Args) -> Result<serde_json::Value, String> {
         "threads": args.threads,
         "mode": if args.mode == args::Mode::Mcp { "mcp" } else { "echo" },
         "cpuWindowSec": r3(measured.as_secs_f64()),
+        "intervalSec": r3(args.interval.as_secs_f64()),
+        "opened": opened,
+        "openFailed": failed,
+        "openSec": r3(open_sec),
+        "openCpuSec": r3(ou + os),
+        "maxRssKiB": max_rss_kib(),
+        "perTarget": args.targets.iter().zip(&total.per_target).map(|(t, s)| serde_json::json!({
+            "url": t.url, "sessions": s.sessions, "answered": s.answered, "sessionsAnswered": s.sessions_answered,
+        })).collect::<Vec<_>>(),
     }))
 }
 

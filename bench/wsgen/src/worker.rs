@@ -1,5 +1,11 @@
-//! One load thread: its connections in one edge-triggered epoll loop (mio), each with exactly
-//! one request outstanding (closed loop). A response sends the next request at once.
+//! One load thread: its connections in one edge-triggered epoll loop (mio), each with at most
+//! one request outstanding. Closed loop (`--interval 0`): a response sends the next request at
+//! once. Paced (`--interval S`): a connection sends its next request S seconds after the last
+//! one was sent, the first ones staggered over S, so many held sessions each answer a request
+//! now and then (a timer heap in the same loop).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
@@ -9,7 +15,7 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
 use tungstenite::Message;
 
-use crate::args::Mode;
+use crate::args::{Args, Mode};
 use crate::conn::{classify, Frames, Reply, Ws};
 use crate::hist::Histogram;
 
@@ -39,11 +45,47 @@ pub struct Stats {
     pub broken: u64,
     /// Requests outstanding at the end and not answered within [`DRAIN`].
     pub unanswered: u64,
+    /// Per target (index of `--url`): connections run, correct responses in the window, and
+    /// connections with at least one correct response in the window.
+    pub per_target: Vec<TargetStats>,
+}
+
+/// What one target's connections did in the window.
+#[derive(Default, Clone, Copy)]
+pub struct TargetStats {
+    /// Connections to it that this thread ran.
+    pub sessions: u64,
+    /// Correct responses in the window.
+    pub answered: u64,
+    /// Connections with at least one correct response in the window.
+    pub sessions_answered: u64,
+}
+
+impl Stats {
+    /// Adds `o` into `self` (histograms aside).
+    pub fn add(&mut self, o: &Stats) {
+        self.failed += o.failed;
+        self.closed += o.closed;
+        self.broken += o.broken;
+        self.unanswered += o.unanswered;
+        if self.per_target.len() < o.per_target.len() {
+            self.per_target.resize(o.per_target.len(), TargetStats::default());
+        }
+        for (a, b) in self.per_target.iter_mut().zip(&o.per_target) {
+            a.sessions += b.sessions;
+            a.answered += b.answered;
+            a.sessions_answered += b.sessions_answered;
+        }
+    }
 }
 
 struct Slot {
     ws: Ws,
     token: Token,
+    /// Index of its `--url`.
+    target: usize,
+    /// Correct responses in the window.
+    ok: u64,
     id: u64,
     sent_at: Instant,
     waiting: bool,
@@ -74,22 +116,34 @@ fn lost(e: &tungstenite::Error) -> Option<Lost> {
 struct Loop<'a> {
     reg: &'a Registry,
     mode: Mode,
+    /// Zero: closed loop; else the pause between a connection's requests.
+    interval: Duration,
+    /// Paced mode: (when, slot) of the next request of each connection waiting for its turn.
+    due: BinaryHeap<Reverse<(Instant, usize)>>,
     frames: &'a Frames,
     win: Window,
     st: Stats,
 }
 
-/// Runs `conns` until `win.end` (+ the drain), then returns the counts.
-pub fn run(conns: Vec<Ws>, mode: Mode, frames: &Frames, win: Window) -> Result<Stats, String> {
+/// Runs `conns` (each with the index of its target) until `win.end` (+ the drain), then returns
+/// the counts.
+pub fn run(
+    conns: Vec<(usize, Ws)>,
+    args: &Args,
+    frames: &Frames,
+    win: Window,
+) -> Result<Stats, String> {
     let poll_err = |e: std::io::Error| format!("epoll: {e}");
     let mut poll = Poll::new().map_err(poll_err)?;
     let now = Instant::now();
     let mut slots: Vec<Slot> = conns
         .into_iter()
         .enumerate()
-        .map(|(i, ws)| Slot {
+        .map(|(i, (target, ws))| Slot {
             ws,
             token: Token(i),
+            target,
+            ok: 0,
             id: 0,
             sent_at: now,
             waiting: false,
@@ -108,13 +162,23 @@ pub fn run(conns: Vec<Ws>, mode: Mode, frames: &Frames, win: Window) -> Result<S
     let registry = poll.registry().try_clone().map_err(poll_err)?;
     let mut lp = Loop {
         reg: &registry,
-        mode,
+        mode: args.mode,
+        interval: args.interval,
+        due: BinaryHeap::new(),
         frames,
         win,
         st: Stats::default(),
     };
-    for s in slots.iter_mut() {
-        lp.send(s);
+    if lp.interval.is_zero() {
+        for s in slots.iter_mut() {
+            lp.send(s);
+        }
+    } else {
+        // Staggered over one interval, so the requests are spread evenly in time.
+        let n = slots.len().max(1) as u32;
+        for i in 0..slots.len() {
+            lp.due.push(Reverse((now + lp.interval * i as u32 / n, i)));
+        }
     }
     let mut events = Events::with_capacity(1024);
     let mut draining = false;
@@ -124,7 +188,10 @@ pub fn run(conns: Vec<Ws>, mode: Mode, frames: &Frames, win: Window) -> Result<S
         if draining && (now >= win.end + DRAIN || !slots.iter().any(|s| s.live && s.waiting)) {
             break;
         }
-        let until = if draining { win.end + DRAIN } else { win.end };
+        let mut until = if draining { win.end + DRAIN } else { win.end };
+        if let Some(Reverse((t, _))) = lp.due.peek() {
+            until = until.min(*t);
+        }
         let timeout = until
             .saturating_duration_since(now)
             .min(Duration::from_millis(100));
@@ -154,9 +221,28 @@ pub fn run(conns: Vec<Ws>, mode: Mode, frames: &Frames, win: Window) -> Result<S
                 lp.read_all(s);
             }
         }
+        // Paced mode: the requests whose time has come (none after the window).
+        let now = Instant::now();
+        while let Some(Reverse((t, i))) = lp.due.peek().copied() {
+            if t > now {
+                break;
+            }
+            lp.due.pop();
+            let s = &mut slots[i];
+            if s.live && !s.waiting && now < win.end {
+                lp.send(s);
+            }
+        }
     }
     let mut st = lp.st;
     st.unanswered = slots.iter().filter(|s| s.live && s.waiting).count() as u64;
+    st.per_target = vec![TargetStats::default(); args.targets.len()];
+    for s in &slots {
+        let t = &mut st.per_target[s.target];
+        t.sessions += 1;
+        t.answered += s.ok;
+        t.sessions_answered += u64::from(s.ok > 0);
+    }
     for s in slots.iter_mut().filter(|s| s.live) {
         // A polite close; the socket is dropped right after, without waiting for the reply.
         let _ = s.ws.close(None);
@@ -235,15 +321,21 @@ impl Loop<'_> {
                 if reply == Reply::Ok {
                     let us = now.duration_since(s.sent_at).as_micros() as u64;
                     self.st.hist.record(us);
+                    s.ok += 1;
                 } else {
                     self.st.failed += 1;
                 }
             }
-            if now < self.win.end {
-                self.send(s);
-                if !s.live {
-                    return;
-                }
+            if now >= self.win.end {
+                continue;
+            }
+            if !self.interval.is_zero() {
+                self.due.push(Reverse((s.sent_at + self.interval, s.token.0)));
+                continue;
+            }
+            self.send(s);
+            if !s.live {
+                return;
             }
         }
     }

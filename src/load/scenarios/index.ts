@@ -2,6 +2,7 @@ import type { ScenarioName } from '../options.js';
 import { baseline } from './baseline.js';
 import { bombing } from './bombing.js';
 import { chaos } from './chaos.js';
+import { cluster } from './cluster.js';
 import { custom } from './custom.js';
 import { flood } from './flood.js';
 import { idle } from './idle.js';
@@ -20,5 +21,6 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   idle,
   chaos,
   recovery,
+  cluster,
   custom,
 };

@@ -13,6 +13,8 @@ export interface Scenario {
   defaults: ScenarioDefaults;
   /** What a self-started server needs besides maxConnections (a limiting bucket, fault injection). */
   server?: Omit<ServerSettings, 'maxConnections'>;
+  /** Runs against a cluster (cluster-target.ts): the nodes the harness starts, or --url's. */
+  cluster?: boolean;
   /** Seconds the scenario should take with `s` (the watchdog allows twice that plus a margin). */
   expectedSec(s: LoadSettings): number;
   /** The parameters it ran with, for the report. */
